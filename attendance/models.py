@@ -1,0 +1,192 @@
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from compliance.db import IdField, created_at_field, updated_at_field
+from meetings.models import latitude_check, longitude_check
+
+
+def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """The database refuses any value the Django choices do not list."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active (not checked in yet)"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed (checked out)"
+    ENDED = "ended", "Ended"
+
+
+OPEN_STATUSES = (SessionStatus.ACTIVE, SessionStatus.CHECKED_IN)
+CLOSED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.ENDED)
+
+
+class SessionQuerySet(models.QuerySet):
+    def open(self) -> "SessionQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def open_for(self, contact_id: str) -> "Session | None":
+        """The contact's open session, if any; the database allows at most one."""
+        return self.open().filter(contact_id=contact_id).first()
+
+    def with_events(self) -> "SessionQuerySet":
+        """Sessions with their contact, meeting and ordered events loaded up front."""
+        return self.select_related("contact", "meeting").prefetch_related(
+            Prefetch("events", queryset=SessionEvent.objects.order_by("ts_server", "created_at", "id"))
+        )
+
+
+class Session(models.Model):
+    """One attendee's attendance at one destination, from start to check-out or end."""
+
+    id = IdField()
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="sessions", db_index=False)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, default=SessionStatus.ACTIVE, db_default=SessionStatus.ACTIVE
+    )
+    dest_name = models.CharField("destination name", max_length=255)
+    dest_address = models.CharField("destination address", max_length=500)
+    dest_lat = models.FloatField("destination latitude")
+    dest_lng = models.FloatField("destination longitude")
+    session_notes = models.TextField(null=True, blank=True)
+    is_complete = models.BooleanField(default=False, db_default=False)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "sessions"
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("status", SessionStatus, "ck_sessions_status_valid"),
+            models.CheckConstraint(condition=latitude_check("dest_lat"), name="ck_sessions_dest_lat_range"),
+            models.CheckConstraint(condition=longitude_check("dest_lng"), name="ck_sessions_dest_lng_range"),
+            # Two racing "start session" requests cannot both succeed: the second one fails here.
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="uq_sessions_one_open_per_contact",
+                violation_error_message="This contact already has an open session.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact"], name="ix_sessions_contact_id"),
+            models.Index(fields=["meeting"], name="ix_sessions_meeting_id"),
+            models.Index(fields=["status"], name="ix_sessions_status"),
+            models.Index(fields=["is_complete"], name="ix_sessions_is_complete"),
+            models.Index(fields=["created_at"], name="ix_sessions_created_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dest_name} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # `is_complete` mirrors the status so the two can never disagree.
+        self.is_complete = self.status in CLOSED_STATUSES
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_complete"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventType(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in"
+    CHECK_OUT = "check_out", "Check-out"
+    LOCATION_UPDATE = "location_update", "Location update"
+    STATUS_CHANGE = "status_change", "Status change"
+
+
+class LocationFlag(models.TextChoices):
+    GRANTED = "granted", "Verified (within radius)"
+    DENIED = "denied", "Not verified (outside radius)"
+    TIMEOUT = "timeout", "No position (GPS timed out)"
+
+
+class AppendOnlyError(Exception):
+    """Attendance events are evidence: once written they are never changed or removed."""
+
+
+class SessionEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("session events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("session events cannot be deleted")
+
+
+class SessionEvent(models.Model):
+    """One check-in, check-out, position or status change of a session, as evidence.
+
+    `location_flag` is the server's verdict. `lat`/`lng` are NULL only for a `timeout`,
+    when the phone produced no position: no coordinates are ever invented.
+    """
+
+    id = IdField()
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="events", db_index=False)
+    type = models.CharField(max_length=15, choices=EventType.choices)
+    ts_client = models.DateTimeField("client time")
+    ts_server = models.DateTimeField("server time", default=timezone.now)
+    lat = models.FloatField("latitude", null=True, blank=True)
+    lng = models.FloatField("longitude", null=True, blank=True)
+    accuracy = models.FloatField("GPS accuracy (m)", null=True, blank=True)
+    location_flag = models.CharField(max_length=7, choices=LocationFlag.choices)
+    notes = models.TextField(null=True, blank=True)
+    created_at = created_at_field()
+
+    objects = SessionEventQuerySet.as_manager()
+
+    class Meta:
+        db_table = "session_events"
+        ordering = ["ts_server", "created_at", "id"]
+        constraints = [
+            choices_check("type", EventType, "ck_session_events_type_valid"),
+            choices_check("location_flag", LocationFlag, "ck_session_events_location_flag_valid"),
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
+                | (latitude_check("lat") & longitude_check("lng")),
+                name="ck_session_events_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=False) | Q(location_flag=LocationFlag.TIMEOUT),
+                name="ck_session_events_fix_unless_timeout",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy__isnull=True) | Q(accuracy__gte=0), name="ck_session_events_accuracy_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session"], name="ix_session_events_session_id"),
+            models.Index(fields=["type"], name="ix_session_events_type"),
+            models.Index(fields=["ts_server"], name="ix_session_events_ts_server"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} at {self.ts_server:%Y-%m-%d %H:%M:%S} ({self.location_flag})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("session events cannot be updated")
+        # Never an UPDATE, even when the id was set by the caller.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("session events cannot be deleted")
+
+    @property
+    def has_fix(self) -> bool:
+        return self.lat is not None

@@ -1,0 +1,45 @@
+"""Column conventions shared by every table (see the schema reference's best practices)."""
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+def new_id() -> str:
+    """A new primary key: a hyphenated UUID4 string, as the legacy tables store them."""
+    return str(uuid.uuid4())
+
+
+class IdField(models.CharField):
+    """A 36-character hyphenated UUID4 string primary key.
+
+    Not UUIDField: Django stores that as char(32) without hyphens on SQLite, and existing
+    databases hold hyphenated strings.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("primary_key", True)
+        kwargs.setdefault("max_length", 36)
+        kwargs.setdefault("default", new_id)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection) -> str | None:
+        if connection.vendor == "postgresql":
+            # The same type as varchar(36), spelt so that Django's PostgreSQL backend adds no
+            # varchar_pattern_ops "_like" index: ids are matched whole, never with LIKE, and
+            # an extra index on every event row would only slow inserts.
+            return f"character varying({self.max_length})"
+        return super().db_type(connection)
+
+
+def created_at_field() -> models.DateTimeField:
+    """Set on insert; the database default also covers rows written outside Django."""
+    return models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+
+
+def updated_at_field() -> models.DateTimeField:
+    """Set on every save."""
+    return models.DateTimeField(auto_now=True, db_default=Now())

@@ -1,0 +1,100 @@
+from django.contrib.auth.hashers import check_password, is_password_usable, make_password
+from django.db import models
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+from compliance.db import IdField, created_at_field, updated_at_field
+from contacts.hashers import as_django_encoded
+
+
+class ContactQuerySet(models.QuerySet):
+    def active(self) -> "ContactQuerySet":
+        return self.filter(is_active=True)
+
+    def by_email(self, email: str) -> "ContactQuerySet":
+        return self.filter(email=normalize_email(email))
+
+
+def normalize_email(email: str) -> str:
+    # Attendees type their address on a phone keyboard that capitalises at will; one person
+    # must map to one row, so emails are stored and looked up in lower case.
+    return email.strip().lower()
+
+
+class Contact(models.Model):
+    """A person who must attend meetings (an attendee); not a Django user."""
+
+    id = IdField()
+    email = models.EmailField(max_length=255)
+    phone = PhoneNumberField(max_length=20, null=True, blank=True, help_text="Stored in E.164, e.g. +15035550100.")
+    first_name = models.CharField(max_length=100, null=True, blank=True)
+    last_name = models.CharField(max_length=100, null=True, blank=True)
+    password_hash = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    ghl_contact_id = models.CharField("GoHighLevel contact id", max_length=100, null=True, blank=True)
+    consent_granted = models.BooleanField("GPS consent granted", default=False, db_default=False)
+    consent_timestamp = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, db_default=True)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        db_table = "contacts"
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                name="ix_contacts_email",
+                violation_error_message="A contact with this email address already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["ghl_contact_id"],
+                name="ix_contacts_ghl_contact_id",
+                violation_error_message="Another contact already has this GoHighLevel id.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone"], name="ix_contacts_phone"),
+            models.Index(fields=["is_active"], name="ix_contacts_is_active"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        if self.email:
+            self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before the uniqueness check, so that "Ann@Example.org" collides with "ann@example.org".
+        if self.email:
+            self.email = normalize_email(self.email)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Hash with the current default hasher; None makes the password unusable."""
+        self.password_hash = make_password(raw_password)
+
+    def check_password(self, raw_password: str) -> bool:
+        """Verify a password; a hash from an older hasher (legacy bcrypt) is upgraded on success."""
+
+        def upgrade(raw: str) -> None:
+            self.set_password(raw)
+            self.save(update_fields=["password_hash", "updated_at"])
+
+        return check_password(raw_password, as_django_encoded(self.password_hash), setter=upgrade)
+
+    def has_usable_password(self) -> bool:
+        return bool(self.password_hash) and is_password_usable(self.password_hash)
+
+    def record_consent(self, granted: bool) -> None:
+        """Grant or withdraw GPS consent, stamping when it changed."""
+        self.consent_granted = granted
+        self.consent_timestamp = timezone.now()
+        self.save(update_fields=["consent_granted", "consent_timestamp", "updated_at"])

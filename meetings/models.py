@@ -1,0 +1,115 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from compliance.db import IdField, created_at_field, updated_at_field
+from meetings.geo import bounding_box, haversine_expression, validate_point
+
+
+def new_qr_code() -> str:
+    """A fresh QR identifier: 128 random bits, URL-safe (22 characters).
+
+    Random rather than derived from the meeting, so one poster's code says nothing about
+    another's and cannot be guessed from it.
+    """
+    return secrets.token_urlsafe(16)
+
+
+def latitude_check(field: str) -> Q:
+    return Q(**{f"{field}__gte": -90, f"{field}__lte": 90})
+
+
+def longitude_check(field: str) -> Q:
+    return Q(**{f"{field}__gte": -180, f"{field}__lte": 180})
+
+
+class MeetingQuerySet(models.QuerySet):
+    def active(self) -> "MeetingQuerySet":
+        return self.filter(is_active=True)
+
+    def near(self, lat: float, lng: float, radius_km: float) -> "MeetingQuerySet":
+        """Meetings within `radius_km` of (lat, lng), nearest first, each with `distance_m`.
+
+        The bounding box lets the database use `ix_meetings_lat_lng`; the haversine distance
+        is then computed for the candidates only. Raises ValueError on an impossible point or
+        a radius that is not positive.
+        """
+        validate_point(lat, lng)
+        if not radius_km > 0:
+            raise ValueError(f"radius_km must be positive, not {radius_km}")
+        radius_m = radius_km * 1000
+        box = bounding_box(lat, lng, radius_m)
+        in_lng = Q()
+        for west, east in box.lng_ranges:
+            in_lng |= Q(lng__gte=west, lng__lte=east)
+        return (
+            self.filter(lat__gte=box.min_lat, lat__lte=box.max_lat)
+            .filter(in_lng)
+            .annotate(distance_m=haversine_expression(lat, lng))
+            .filter(distance_m__lte=radius_m)
+            .order_by("distance_m", "name", "id")
+        )
+
+
+class Meeting(models.Model):
+    """A place and time at which attendance is checked, with the QR code printed for it."""
+
+    id = IdField()
+    name = models.CharField(max_length=255)
+    description = models.TextField(null=True, blank=True)
+    address = models.CharField(max_length=500)
+    lat = models.FloatField("latitude")
+    lng = models.FloatField("longitude")
+    radius_meters = models.FloatField(
+        "check-in radius (m)", default=100.0, db_default=100.0, help_text="How far from the point a check-in counts."
+    )
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, db_default=True)
+    qr_code = models.CharField(
+        "QR code identifier", max_length=100, null=True, blank=True, default=new_qr_code, editable=False
+    )
+    created_by = models.CharField(max_length=36, null=True, blank=True, editable=False)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        db_table = "meetings"
+        ordering = ["start_time", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qr_code"],
+                name="ix_meetings_qr_code",
+                violation_error_message="Another meeting already uses this QR code.",
+            ),
+            models.CheckConstraint(condition=latitude_check("lat"), name="ck_meetings_lat_range"),
+            models.CheckConstraint(condition=longitude_check("lng"), name="ck_meetings_lng_range"),
+            models.CheckConstraint(condition=Q(radius_meters__gt=0), name="ck_meetings_radius_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["name"], name="ix_meetings_name"),
+            models.Index(fields=["is_active"], name="ix_meetings_is_active"),
+            models.Index(fields=["lat", "lng"], name="ix_meetings_lat_lng"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The meeting must end after it starts."})
+
+    @property
+    def checkin_url(self) -> str:
+        """The absolute URL a phone opens when it scans this meeting's QR code."""
+        return f"{settings.PUBLIC_BASE_URL}/q/{self.qr_code}"
+
+    def rotate_qr_code(self) -> None:
+        """Replace the QR identifier; posters printed with the old one stop working."""
+        self.qr_code = new_qr_code()
+        self.save(update_fields=["qr_code", "updated_at"])
