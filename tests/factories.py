@@ -1,0 +1,101 @@
+"""factory-boy factories for every model. Coordinates are real places, never invented."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from contacts.models import Contact
+from meetings.models import Meeting
+
+# Portland, Oregon: Multnomah County Central Library.
+PORTLAND = (45.51934, -122.68307)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffUserFactory(UserFactory):
+    is_staff = True
+
+
+class SuperUserFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    email = factory.Sequence(lambda n: f"attendee{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    phone = factory.Sequence(lambda n: f"+1503555{n % 10000:04d}")
+    consent_granted = False
+
+    class Params:
+        consenting = factory.Trait(
+            consent_granted=True, consent_timestamp=factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
+        )
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    name = factory.Sequence(lambda n: f"Recovery group {n}")
+    address = "801 SW 10th Ave, Portland, OR 97205"
+    lat, lng = PORTLAND
+    radius_meters = 100.0
+    start_time = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
+    end_time = factory.LazyAttribute(lambda m: m.start_time + dt.timedelta(hours=1))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A session at a meeting, with the destination copied from it as the API will do."""
+
+    class Meta:
+        model = Session
+
+    contact = factory.SubFactory(ContactFactory, consenting=True)
+    meeting = factory.SubFactory(MeetingFactory)
+    status = SessionStatus.ACTIVE
+    dest_name = factory.LazyAttribute(lambda s: s.meeting.name if s.meeting else "Destination")
+    dest_address = factory.LazyAttribute(lambda s: s.meeting.address if s.meeting else "801 SW 10th Ave")
+    dest_lat = factory.LazyAttribute(lambda s: s.meeting.lat if s.meeting else PORTLAND[0])
+    dest_lng = factory.LazyAttribute(lambda s: s.meeting.lng if s.meeting else PORTLAND[1])
+
+
+class SessionEventFactory(factory.django.DjangoModelFactory):
+    """A verified check-in at the session's destination."""
+
+    class Meta:
+        model = SessionEvent
+
+    session = factory.SubFactory(SessionFactory, status=SessionStatus.CHECKED_IN)
+    type = EventType.CHECK_IN
+    ts_client = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(seconds=2))
+    ts_server = factory.LazyFunction(timezone.now)
+    lat = factory.LazyAttribute(lambda e: e.session.dest_lat)
+    lng = factory.LazyAttribute(lambda e: e.session.dest_lng)
+    accuracy = 12.0
+    location_flag = LocationFlag.GRANTED
+
+    class Params:
+        timed_out = factory.Trait(location_flag=LocationFlag.TIMEOUT, lat=None, lng=None, accuracy=None)
