@@ -156,8 +156,10 @@ class SessionEvent(models.Model):
             choices_check("type", EventType, "ck_session_events_type_valid"),
             choices_check("location_flag", LocationFlag, "ck_session_events_location_flag_valid"),
             models.CheckConstraint(
+                # Both or neither; spelt with IS NOT NULL because a CHECK passes when it
+                # evaluates to NULL, as a range test on a missing longitude would.
                 condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
-                | (latitude_check("lat") & longitude_check("lng")),
+                | (Q(lat__isnull=False) & Q(lng__isnull=False) & latitude_check("lat") & longitude_check("lng")),
                 name="ck_session_events_position_valid",
             ),
             models.CheckConstraint(

@@ -85,7 +85,6 @@ class Meeting(models.Model):
             models.UniqueConstraint(
                 fields=["qr_code"],
                 name="ix_meetings_qr_code",
-                violation_error_message="Another meeting already uses this QR code.",
             ),
             models.CheckConstraint(condition=latitude_check("lat"), name="ck_meetings_lat_range"),
             models.CheckConstraint(condition=longitude_check("lng"), name="ck_meetings_lng_range"),

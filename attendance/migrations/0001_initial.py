@@ -224,7 +224,14 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     models.Q(("lat__isnull", True), ("lng__isnull", True)),
-                    models.Q(("lat__gte", -90), ("lat__lte", 90), ("lng__gte", -180), ("lng__lte", 180)),
+                    models.Q(
+                        ("lat__isnull", False),
+                        ("lng__isnull", False),
+                        ("lat__gte", -90),
+                        ("lat__lte", 90),
+                        ("lng__gte", -180),
+                        ("lng__lte", 180),
+                    ),
                     _connector="OR",
                 ),
                 name="ck_session_events_position_valid",

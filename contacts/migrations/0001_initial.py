@@ -72,12 +72,10 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         fields=("email",),
                         name="ix_contacts_email",
-                        violation_error_message="A contact with this email address already exists.",
                     ),
                     models.UniqueConstraint(
                         fields=("ghl_contact_id",),
                         name="ix_contacts_ghl_contact_id",
-                        violation_error_message="Another contact already has this GoHighLevel id.",
                     ),
                 ],
             },

@@ -77,7 +77,6 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         fields=("qr_code",),
                         name="ix_meetings_qr_code",
-                        violation_error_message="Another meeting already uses this QR code.",
                     ),
                     models.CheckConstraint(
                         condition=models.Q(("lat__gte", -90), ("lat__lte", 90)), name="ck_meetings_lat_range"

@@ -1,0 +1,221 @@
+"""The migrated database matches the schema reference, by introspection, on SQLite and PostgreSQL.
+
+The expected tables below are transcribed from ../shared/seed/schema-reference.md. The only
+differences are the deviations listed in the README (nullable event coordinates for timeouts,
+no default location flag), which are spelt out here too.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+STR, TEXT, FLOAT, BOOL, DATETIME = "CharField", "TextField", "FloatField", "BooleanField", "DateTimeField"
+NULL, NOT_NULL = True, False
+
+# column: (type, max_length, nullable)
+REFERENCE_COLUMNS = {
+    "contacts": {
+        "id": (STR, 36, NOT_NULL),
+        "email": (STR, 255, NOT_NULL),
+        "phone": (STR, 20, NULL),
+        "first_name": (STR, 100, NULL),
+        "last_name": (STR, 100, NULL),
+        "password_hash": (STR, 255, NULL),
+        "ghl_contact_id": (STR, 100, NULL),
+        "consent_granted": (BOOL, None, NOT_NULL),
+        "consent_timestamp": (DATETIME, None, NULL),
+        "notes": (TEXT, None, NULL),
+        "is_active": (BOOL, None, NOT_NULL),
+        "created_at": (DATETIME, None, NOT_NULL),
+        "updated_at": (DATETIME, None, NOT_NULL),
+    },
+    "meetings": {
+        "id": (STR, 36, NOT_NULL),
+        "name": (STR, 255, NOT_NULL),
+        "description": (TEXT, None, NULL),
+        "address": (STR, 500, NOT_NULL),
+        "lat": (FLOAT, None, NOT_NULL),
+        "lng": (FLOAT, None, NOT_NULL),
+        "radius_meters": (FLOAT, None, NOT_NULL),
+        "start_time": (DATETIME, None, NULL),
+        "end_time": (DATETIME, None, NULL),
+        "is_active": (BOOL, None, NOT_NULL),
+        "qr_code": (STR, 100, NULL),
+        "created_by": (STR, 36, NULL),
+        "created_at": (DATETIME, None, NOT_NULL),
+        "updated_at": (DATETIME, None, NOT_NULL),
+    },
+    "sessions": {
+        "id": (STR, 36, NOT_NULL),
+        "contact_id": (STR, 36, NOT_NULL),
+        "meeting_id": (STR, 36, NULL),
+        "status": (STR, 20, NOT_NULL),
+        "dest_name": (STR, 255, NOT_NULL),
+        "dest_address": (STR, 500, NOT_NULL),
+        "dest_lat": (FLOAT, None, NOT_NULL),
+        "dest_lng": (FLOAT, None, NOT_NULL),
+        "session_notes": (TEXT, None, NULL),
+        "is_complete": (BOOL, None, NOT_NULL),
+        "created_at": (DATETIME, None, NOT_NULL),
+        "updated_at": (DATETIME, None, NOT_NULL),
+    },
+    "session_events": {
+        "id": (STR, 36, NOT_NULL),
+        "session_id": (STR, 36, NOT_NULL),
+        # The reference's Enum columns: varchar sized like the legacy SQLite columns, plus a
+        # check constraint (see the README's deviations).
+        "type": (STR, 15, NOT_NULL),
+        "ts_client": (DATETIME, None, NOT_NULL),
+        "ts_server": (DATETIME, None, NOT_NULL),
+        # Deviation: NULL only for a `timeout` event, which has no fix.
+        "lat": (FLOAT, None, NULL),
+        "lng": (FLOAT, None, NULL),
+        "accuracy": (FLOAT, None, NULL),
+        "location_flag": (STR, 7, NOT_NULL),
+        "notes": (TEXT, None, NULL),
+        "created_at": (DATETIME, None, NOT_NULL),
+    },
+}
+
+# index name: (columns, unique)
+REFERENCE_INDEXES = {
+    "contacts": {
+        "ix_contacts_email": (["email"], True),
+        "ix_contacts_phone": (["phone"], False),
+        "ix_contacts_ghl_contact_id": (["ghl_contact_id"], True),
+        "ix_contacts_is_active": (["is_active"], False),
+    },
+    "meetings": {
+        "ix_meetings_name": (["name"], False),
+        "ix_meetings_is_active": (["is_active"], False),
+        "ix_meetings_qr_code": (["qr_code"], True),
+        "ix_meetings_lat_lng": (["lat", "lng"], False),
+    },
+    "sessions": {
+        "ix_sessions_contact_id": (["contact_id"], False),
+        "ix_sessions_meeting_id": (["meeting_id"], False),
+        "ix_sessions_status": (["status"], False),
+        "ix_sessions_is_complete": (["is_complete"], False),
+        "ix_sessions_created_at": (["created_at"], False),
+    },
+    "session_events": {
+        "ix_session_events_session_id": (["session_id"], False),
+        "ix_session_events_type": (["type"], False),
+        "ix_session_events_ts_server": (["ts_server"], False),
+    },
+}
+
+REFERENCE_FOREIGN_KEYS = {
+    "sessions": {"contact_id": ("contacts", "id"), "meeting_id": ("meetings", "id")},
+    "session_events": {"session_id": ("sessions", "id")},
+}
+
+# Database defaults the reference gives (server_default or a NOT NULL column's default).
+REFERENCE_DEFAULTS = {
+    ("contacts", "consent_granted"): False,
+    ("contacts", "is_active"): True,
+    ("meetings", "is_active"): True,
+    ("meetings", "radius_meters"): 100.0,
+    ("sessions", "status"): "active",
+    ("sessions", "is_complete"): False,
+}
+
+
+def max_length(table: str, column) -> int | None:
+    if connection.vendor == "sqlite":
+        match = re.fullmatch(r"varchar\((\d+)\)", column.type_code, re.IGNORECASE)
+        return int(match[1]) if match else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+            [table, column.name],
+        )
+        return cursor.fetchone()[0]
+
+
+def describe(table: str) -> dict:
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, table)
+        return {
+            column.name: (
+                connection.introspection.get_field_type(column.type_code, column),
+                max_length(table, column),
+                bool(column.null_ok),
+            )
+            for column in columns
+        }
+
+
+def constraints(table: str) -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, table)
+
+
+@pytest.mark.parametrize("table", REFERENCE_COLUMNS)
+def test_columns_match_the_reference(table):
+    assert describe(table) == REFERENCE_COLUMNS[table]
+
+
+@pytest.mark.parametrize("table", REFERENCE_INDEXES)
+def test_indexes_have_the_reference_names_columns_and_uniqueness(table):
+    found = constraints(table)
+    for name, (columns, unique) in REFERENCE_INDEXES[table].items():
+        assert name in found, f"{table} lacks index {name}"
+        assert found[name]["columns"] == columns
+        assert bool(found[name]["unique"]) is unique
+
+
+@pytest.mark.parametrize("table", REFERENCE_INDEXES)
+def test_no_unnamed_extra_indexes(table):
+    # Every index is a reference index, the open-session rule, or the primary key: nothing
+    # Django named on its own (such as a varchar_pattern_ops "_like" index) slows inserts.
+    expected = set(REFERENCE_INDEXES[table]) | {"uq_sessions_one_open_per_contact"}
+    extra = {
+        name
+        for name, info in constraints(table).items()
+        if (info["index"] or info["unique"]) and not info["primary_key"] and name not in expected
+    }
+    assert extra == set()
+
+
+@pytest.mark.parametrize("table", REFERENCE_COLUMNS)
+def test_primary_key_is_the_id_column(table):
+    primary = [info["columns"] for info in constraints(table).values() if info["primary_key"]]
+    assert primary == [["id"]]
+
+
+@pytest.mark.parametrize("table", REFERENCE_FOREIGN_KEYS)
+def test_foreign_keys_point_where_the_reference_says(table):
+    found = {info["columns"][0]: info["foreign_key"] for info in constraints(table).values() if info["foreign_key"]}
+    assert found == REFERENCE_FOREIGN_KEYS[table]
+
+
+@pytest.mark.parametrize(("table", "column"), REFERENCE_DEFAULTS)
+def test_database_defaults_apply_to_rows_written_outside_django(table, column):
+    required = {
+        "contacts": {"id": "c-1", "email": "raw@example.org"},
+        "meetings": {"id": "m-1", "name": "Raw", "address": "1 Main St", "lat": 45.5, "lng": -122.6},
+    }
+    required["sessions"] = {
+        "id": "s-1",
+        "contact_id": "c-1",
+        "dest_name": "Raw",
+        "dest_address": "1 Main St",
+        "dest_lat": 45.5,
+        "dest_lng": -122.6,
+    }
+    with connection.cursor() as cursor:
+        for name in ("contacts", "meetings", "sessions"):
+            values = required[name]
+            cursor.execute(
+                f"INSERT INTO {name} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})",  # noqa: S608
+                list(values.values()),
+            )
+        cursor.execute(f"SELECT {column}, created_at, updated_at FROM {table}")  # noqa: S608
+        value, created_at, updated_at = cursor.fetchone()
+    assert value == REFERENCE_DEFAULTS[(table, column)]
+    assert created_at is not None
+    assert updated_at is not None
