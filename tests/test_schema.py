@@ -130,7 +130,8 @@ def max_length(table: str, column) -> int | None:
         return int(match[1]) if match else None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+            "SELECT character_maximum_length FROM information_schema.columns"
+            " WHERE table_name = %s AND column_name = %s",
             [table, column.name],
         )
         return cursor.fetchone()[0]

@@ -1,0 +1,86 @@
+"""Settings come from the environment and fail loudly at start-up when they cannot be trusted."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DEBUG, s.PUBLIC_BASE_URL, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.TIME_ZONE)"
+)
+
+
+def start(**variables: str) -> subprocess.CompletedProcess:
+    """Import the real settings in a fresh interpreter with exactly these variables set."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CACHE_URL", "PUBLIC_BASE_URL", "TIME_ZONE", "ALLOWED_HOSTS"}
+    }
+    # A developer's own .env must not fill in what the test leaves out.
+    environment.update({"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "compliance.settings", **variables})
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_without_debug_a_missing_secret_key_stops_start_up_with_a_clear_message():
+    result = start(DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = start(SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+
+
+def test_with_debug_on_a_development_key_is_used():
+    result = start(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"
+
+
+def test_defaults_are_the_embedded_database_and_local_memory_cache():
+    result = start(DEBUG="true")
+    _, base_url, engine, cache, time_zone = result.stdout.split()
+    assert base_url == "http://127.0.0.1:8000"
+    assert engine == "django.db.backends.sqlite3"
+    assert cache == "django.core.cache.backends.locmem.LocMemCache"
+    assert time_zone == "UTC"
+
+
+def test_postgresql_redis_and_the_public_url_come_from_the_environment():
+    result = start(
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/compliance",
+        CACHE_URL="redis://127.0.0.1:6379/0",
+        PUBLIC_BASE_URL="https://attend.example.org/",
+        TIME_ZONE="America/Los_Angeles",
+    )
+    assert result.returncode == 0, result.stderr
+    _, base_url, engine, cache, time_zone = result.stdout.split()
+    assert base_url == "https://attend.example.org"
+    assert engine == "django.db.backends.postgresql"
+    assert cache.endswith("RedisCache")
+    assert time_zone == "America/Los_Angeles"
+
+
+@pytest.mark.parametrize("url", ["attend.example.org", "ftp://example.org", "https://"])
+def test_a_public_base_url_that_is_not_absolute_http_stops_start_up(url):
+    result = start(DEBUG="true", PUBLIC_BASE_URL=url)
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL must be an absolute http(s) URL" in result.stderr
