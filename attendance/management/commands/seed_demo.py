@@ -1,0 +1,33 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from attendance.demo import SeedReport, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo meetings, contacts, sessions and events. Safe to run again: rows that "
+        "already exist are left as they are and nothing is duplicated."
+    )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            report = seed_demo()
+        except ValidationError as error:
+            raise CommandError(
+                f"The demo data clashes with existing rows; nothing was written. {'; '.join(error.messages)}"
+            ) from error
+        self.stdout.write(format_report(report))
+
+
+def format_report(report: SeedReport) -> str:
+    rows = [
+        ("Meetings", report.meetings),
+        ("Contacts", report.contacts),
+        ("Sessions", report.sessions),
+        ("Session events", report.events),
+    ]
+    lines = [f"  {label:<15}{tally.created:>4} created, {tally.present:>3} already present" for label, tally in rows]
+    created = sum(tally.created for _, tally in rows)
+    summary = "Demo data created." if created else "Demo data already present; nothing to do."
+    return "\n".join([summary, *lines])

@@ -1,0 +1,209 @@
+"""`manage.py seed_demo`: realistic, valid demo data, written once however often it runs."""
+
+import datetime as dt
+import re
+import uuid
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.utils import timezone
+
+from attendance.demo import CONTACTS, MEETINGS, SESSIONS
+from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from contacts.models import Contact
+from meetings.geo import haversine_m
+from meetings.models import Meeting
+from tests.factories import ContactFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (Meeting, Contact, Session, SessionEvent)
+
+
+def seed() -> str:
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    return output.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def reported(output: str, label: str) -> tuple[int, int]:
+    """(created, already present) as the command printed them for `label`."""
+    match = re.search(rf"^\s*{label}\s+(\d+) created,\s+(\d+) already present$", output, re.MULTILINE)
+    assert match, output
+    return int(match[1]), int(match[2])
+
+
+def test_on_an_empty_database_it_creates_meetings_contacts_sessions_and_events():
+    assert set(row_counts().values()) == {0}
+
+    output = seed()
+
+    events = sum(len(session.events) for session in SESSIONS)
+    assert row_counts() == {
+        "Meeting": len(MEETINGS),
+        "Contact": len(CONTACTS),
+        "Session": len(SESSIONS),
+        "SessionEvent": events,
+    }
+    assert reported(output, "Meetings") == (len(MEETINGS), 0)
+    assert reported(output, "Session events") == (events, 0)
+
+
+def test_sessions_cover_every_status_and_events_every_type_and_flag():
+    seed()
+
+    assert set(Session.objects.values_list("status", flat=True)) == set(SessionStatus.values)
+    assert set(SessionEvent.objects.values_list("type", flat=True)) == set(EventType.values)
+    assert set(SessionEvent.objects.values_list("location_flag", flat=True)) == set(LocationFlag.values)
+
+
+def test_a_timed_out_event_has_no_position_and_no_accuracy():
+    seed()
+
+    timed_out = SessionEvent.objects.filter(location_flag=LocationFlag.TIMEOUT)
+    assert timed_out.exists()
+    assert set(timed_out.values_list("lat", "lng", "accuracy")) == {(None, None, None)}
+    assert not SessionEvent.objects.exclude(location_flag=LocationFlag.TIMEOUT).filter(lat__isnull=True).exists()
+
+
+def test_granted_fixes_are_inside_the_meetings_radius_and_denied_ones_outside():
+    seed()
+
+    for event in SessionEvent.objects.exclude(location_flag=LocationFlag.TIMEOUT).select_related("session__meeting"):
+        meeting = event.session.meeting
+        distance = haversine_m(meeting.lat, meeting.lng, event.lat, event.lng)
+        if event.location_flag == LocationFlag.GRANTED:
+            assert distance <= meeting.radius_meters, event
+        else:
+            # Well outside, not a borderline case a rounding error could flip.
+            assert distance > meeting.radius_meters + 100, event
+
+
+def test_running_twice_leaves_every_table_unchanged():
+    seed()
+    before = row_counts()
+    ids_before = {model.__name__: set(model.objects.values_list("pk", flat=True)) for model in MODELS}
+
+    output = seed()
+
+    assert row_counts() == before
+    assert {model.__name__: set(model.objects.values_list("pk", flat=True)) for model in MODELS} == ids_before
+    assert reported(output, "Meetings") == (0, len(MEETINGS))
+    assert reported(output, "Contacts") == (0, len(CONTACTS))
+    assert reported(output, "Sessions") == (0, len(SESSIONS))
+    assert "nothing to do" in output
+
+
+def test_running_again_on_a_later_day_creates_nothing_and_keeps_the_first_runs_times():
+    seed()
+    before = row_counts()
+    start_times = dict(Meeting.objects.values_list("pk", "start_time"))
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3, hours=5), tick=False):
+        seed()
+
+    assert row_counts() == before
+    assert dict(Meeting.objects.values_list("pk", "start_time")) == start_times
+
+
+def test_every_row_passes_full_clean():
+    seed()
+
+    for model in MODELS:
+        for row in model.objects.all():
+            row.full_clean()
+
+
+def test_ids_are_hyphenated_uuid_strings():
+    seed()
+
+    for model in MODELS:
+        for pk in model.objects.values_list("pk", flat=True):
+            assert str(uuid.UUID(pk)) == pk
+
+
+def test_sessions_copy_their_meeting_and_no_contact_has_two_open_sessions():
+    seed()
+
+    for session in Session.objects.select_related("meeting"):
+        meeting = session.meeting
+        assert (session.dest_name, session.dest_address, session.dest_lat, session.dest_lng) == (
+            meeting.name,
+            meeting.address,
+            meeting.lat,
+            meeting.lng,
+        )
+        assert session.is_complete == (not session.is_open)
+    open_contacts = list(Session.objects.filter(status__in=OPEN_STATUSES).values_list("contact_id", flat=True))
+    assert len(open_contacts) == len(set(open_contacts)) >= 2
+
+
+def test_client_time_is_a_few_seconds_before_server_time_and_no_evidence_is_in_the_future():
+    now = timezone.now()
+    seed()
+
+    for event in SessionEvent.objects.all():
+        assert dt.timedelta(seconds=1) <= event.ts_server - event.ts_client <= dt.timedelta(seconds=10)
+        assert event.ts_server <= now + dt.timedelta(seconds=5)
+
+
+def test_only_contacts_who_consented_have_sessions_and_none_has_a_password():
+    seed()
+
+    for contact in Contact.objects.all():
+        assert not contact.has_usable_password()
+        assert (contact.consent_timestamp is not None) == contact.consent_granted
+    assert not Session.objects.filter(contact__consent_granted=False).exists()
+    assert Contact.objects.filter(consent_granted=False, is_active=True).exists()
+    assert Contact.objects.filter(is_active=False).count() == 1
+    assert all(
+        email.endswith(("@example.org", "@example.com")) for email in Contact.objects.values_list("email", flat=True)
+    )
+
+
+@pytest.mark.parametrize("local_time", [dt.time(0, 5), dt.time(13, 20), dt.time(23, 55)])
+def test_meetings_fall_today_in_the_past_and_ahead_whatever_the_time_of_day(local_time):
+    zone = ZoneInfo("America/Los_Angeles")
+    now = dt.datetime.combine(dt.date(2026, 3, 10), local_time, tzinfo=zone)
+    with override_settings(TIME_ZONE="America/Los_Angeles"), time_machine.travel(now, tick=False):
+        seed()
+        today = timezone.localdate()
+        meetings = list(Meeting.objects.all())
+        start_days = [timezone.localdate(meeting.start_time) for meeting in meetings]
+
+        assert start_days.count(today) >= 3
+        assert any(day < today for day in start_days)
+        assert any(day > today for day in start_days)
+        assert any(meeting.start_time <= now < meeting.end_time for meeting in meetings)
+        assert [meeting.is_active for meeting in meetings].count(False) == 1
+        assert all(75 <= meeting.radius_meters <= 150 for meeting in meetings)
+        assert all(meeting.qr_code for meeting in meetings)
+        assert not SessionEvent.objects.filter(ts_server__gt=now).exists()
+
+
+def test_existing_rows_of_other_people_are_left_alone():
+    other = SessionFactory()
+
+    seed()
+
+    other.refresh_from_db()
+    assert other.status == SessionStatus.ACTIVE
+    assert Session.objects.filter(contact=other.contact).count() == 1
+
+
+def test_a_clash_with_existing_data_writes_nothing_and_says_why():
+    ContactFactory(email=CONTACTS[0].email)
+
+    with pytest.raises(CommandError, match=r"demo contact Maria Gonzalez: .*already exists"):
+        seed()
+
+    assert row_counts() == {"Meeting": 0, "Contact": 1, "Session": 0, "SessionEvent": 0}
