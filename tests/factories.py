@@ -46,7 +46,8 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"attendee{n}@example.org")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    phone = factory.Sequence(lambda n: f"+1503555{n % 10000:04d}")
+    # 555-0100 to 555-0199: the range reserved for fiction.
+    phone = factory.Sequence(lambda n: f"+15035550{100 + n % 100}")
     consent_granted = False
 
     class Params:
