@@ -1,1 +1,131 @@
-# Register your models here.
+"""Sessions and their events in the admin: evidence to read, not to edit.
+
+Sessions change state only through attendance services; staff may add notes to a session and
+nothing else. Events are append-only (the models raise AppendOnlyError), so the admin grants
+no add, change or delete permission on them to anyone, superusers included.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from attendance.models import Session, SessionEvent
+from compliance.admin_helpers import change_link, changelist_link
+
+
+class ReadOnlyAdminMixin:
+    """View permission only: no add, change or delete, whoever asks."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+EVENT_FIELDS = ("type", "location_flag", "ts_client", "ts_server", "lat", "lng", "accuracy", "notes")
+
+
+class SessionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SessionEvent
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
+    ordering = ("ts_server", "created_at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("contact_link", "dest_name", "meeting_link", "status", "is_complete", "created_at")
+    list_display_links = ("dest_name",)
+    list_filter = ("status", "is_complete")
+    search_fields = ("=id", "contact__email", "contact__first_name", "contact__last_name", "dest_name")
+    search_help_text = "Search by session id, contact email or name, or destination name."
+    date_hierarchy = "created_at"
+    actions = None
+    inlines = (SessionEventInline,)
+    fieldsets = (
+        (None, {"fields": ("contact", "meeting", "status", "is_complete", "event_list")}),
+        ("Destination", {"fields": ("dest_name", "dest_address", "dest_lat", "dest_lng")}),
+        ("Notes", {"fields": ("session_notes",)}),
+        ("Record", {"fields": ("id", "created_at", "updated_at")}),
+    )
+    # Everything on the page is read-only except these.
+    editable_fields = ("session_notes",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Session | None = None) -> list[str]:
+        # Derived from the fieldsets, so a field added there later is read-only unless listed above.
+        shown = [name for _, options in self.fieldsets for name in options["fields"]]
+        return [name for name in shown if name not in self.editable_fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
+        # Both the list and the change page show contact and meeting as links: load them together.
+        return super().get_queryset(request).select_related("contact", "meeting")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sessions are started by attendees, through attendance services
+
+    def has_delete_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Session, form: forms.ModelForm, change: bool) -> None:
+        # Write only the notes, so a status set by a service meanwhile is never overwritten;
+        # and nothing at all for an unchanged form, so "updated" keeps meaning something changed.
+        if form.has_changed():
+            obj.save(update_fields=[*self.editable_fields, "updated_at"])
+
+    @admin.display(description="contact", ordering="contact__last_name")
+    def contact_link(self, obj: Session) -> SafeString | None:
+        return change_link(obj.contact)
+
+    @admin.display(description="meeting", ordering="meeting__name")
+    def meeting_link(self, obj: Session) -> SafeString | None:
+        return change_link(obj.meeting)
+
+    @admin.display(description="events")
+    def event_list(self, obj: Session) -> SafeString:
+        return changelist_link(SessionEvent, "View in the event list", session__id__exact=obj.pk)
+
+
+@admin.register(SessionEvent)
+class SessionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "session_link",
+        "contact_link",
+        "type",
+        "ts_client",
+        "ts_server",
+        "lat",
+        "lng",
+        "accuracy",
+        "location_flag",
+    )
+    list_display_links = ("type",)
+    list_filter = ("type", "location_flag")
+    search_fields = ("=session__id", "session__contact__email")
+    search_help_text = "Search by session id or contact email."
+    date_hierarchy = "ts_server"
+    actions = None
+    # The table only grows; counting all of it on every page is wasted work.
+    show_full_result_count = False
+    fields = ("session", "contact_link", *EVENT_FIELDS, "id", "created_at")
+    readonly_fields = ("contact_link", "id", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SessionEvent]:
+        # Every row and the change page name the session and its contact.
+        return super().get_queryset(request).select_related("session__contact")
+
+    @admin.display(description="session", ordering="session__created_at")
+    def session_link(self, obj: SessionEvent) -> SafeString | None:
+        return change_link(obj.session)
+
+    @admin.display(description="contact", ordering="session__contact__last_name")
+    def contact_link(self, obj: SessionEvent) -> SafeString | None:
+        return change_link(obj.session.contact)

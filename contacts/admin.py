@@ -1,1 +1,51 @@
-# Register your models here.
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from attendance.models import Session
+from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from contacts.models import Contact
+
+
+@admin.register(Contact)
+class ContactAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "consent_granted", "is_active", "created_at")
+    list_display_links = ("name", "email")
+    list_filter = ("is_active", "consent_granted")
+    search_fields = ("email", "first_name", "last_name", "phone", "ghl_contact_id")
+    search_help_text = "Search by email, first or last name, phone or GoHighLevel id."
+    # password_hash is deliberately in no list below: the admin never shows or edits it.
+    # Consent is the attendee's own act, stamped by Contact.record_consent(); staff may see it
+    # but not grant or withdraw it for them.
+    readonly_fields = (
+        "consent_granted",
+        "consent_timestamp",
+        "has_usable_password",
+        "session_list",
+        "id",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Contact | None = None) -> list:
+        fieldsets = [
+            (None, {"fields": ("email", "first_name", "last_name", "phone", "ghl_contact_id", "is_active", "notes")}),
+        ]
+        if obj is not None:  # these describe a saved contact; on the add form they would be blank or made up
+            fieldsets += [
+                ("Consent and sign-in", {"fields": ("consent_granted", "consent_timestamp", "has_usable_password")}),
+                ("Record", {"fields": ("session_list", "id", "created_at", "updated_at")}),
+            ]
+        return fieldsets
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, obj: Contact) -> str | None:
+        return obj.full_name or None
+
+    @admin.display(description="has a usable password", boolean=True)
+    def has_usable_password(self, obj: Contact) -> bool:
+        return obj.has_usable_password()
+
+    @admin.display(description="attendance sessions")
+    def session_list(self, obj: Contact) -> SafeString:
+        return changelist_link(Session, "View this contact's sessions", contact__id__exact=obj.pk)

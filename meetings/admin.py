@@ -1,1 +1,80 @@
-# Register your models here.
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from attendance.models import Session
+from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from meetings.models import Meeting
+
+
+def validate_positive_radius(value: float) -> None:
+    if value <= 0:
+        raise ValidationError("The check-in radius must be more than 0 metres.", code="min_value")
+
+
+# The database refuses out-of-range values too (ck_meetings_*), but Django reports a violated
+# check constraint as a form-wide "Constraint … is violated", naming neither the field nor the
+# range. Checking here first puts a plain message next to the field to correct.
+FORM_FIELD_LIMITS: dict[str, dict] = {
+    "lat": {"min_value": -90, "max_value": 90},
+    "lng": {"min_value": -180, "max_value": 180},
+    "radius_meters": {"validators": [validate_positive_radius]},
+}
+
+
+@admin.register(Meeting)
+class MeetingAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+    list_display = ("name", "address", "start_time", "end_time", "radius_meters", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "address", "qr_code")
+    search_help_text = "Search by name, address or QR code identifier."
+    date_hierarchy = "start_time"
+    readonly_fields = ("qr_code", "checkin_link", "session_list", "id", "created_by_user", "created_at", "updated_at")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Meeting | None = None) -> list:
+        fieldsets = [
+            (None, {"fields": ("name", "description", "address", "is_active")}),
+            ("Place", {"fields": ("lat", "lng", "radius_meters")}),
+            ("Schedule", {"fields": ("start_time", "end_time")}),
+        ]
+        # Only for a saved meeting: on the add form the QR code shown would not be the one saved.
+        if obj is not None:
+            fieldsets += [
+                ("QR code", {"fields": ("qr_code", "checkin_link")}),
+                ("Record", {"fields": ("session_list", "id", "created_by_user", "created_at", "updated_at")}),
+            ]
+        return fieldsets
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs) -> forms.Field | None:
+        kwargs.update(FORM_FIELD_LIMITS.get(db_field.name, {}))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form: forms.ModelForm, change: bool) -> None:
+        if not change:
+            obj.created_by = str(request.user.pk)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="check-in URL")
+    def checkin_link(self, obj: Meeting) -> SafeString:
+        return format_html('<a href="{0}">{0}</a>', obj.checkin_url)
+
+    @admin.display(description="attendance sessions")
+    def session_list(self, obj: Meeting) -> SafeString:
+        return changelist_link(Session, "View sessions at this meeting", meeting__id__exact=obj.pk)
+
+    @admin.display(description="created by")
+    def created_by_user(self, obj: Meeting) -> str | None:
+        """The staff user's name; the raw id when it is not (or no longer) a user, as for legacy rows."""
+        if not obj.created_by:
+            return None
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.filter(pk=obj.created_by).first()
+        except (ValueError, ValidationError):  # a legacy UUID where user ids are integers
+            user = None
+        return user.get_username() if user else obj.created_by

@@ -1,0 +1,79 @@
+"""Pieces shared by the apps' admins: links between records, and deactivation instead of deletion."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import model_ngettext
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+
+
+def change_link(obj: models.Model | None, label: str | None = None) -> SafeString | None:
+    """A link to `obj`'s admin change page, labelled with `label` or str(obj); None for no object.
+
+    Builds the URL from the object alone, so it costs no query when the object is already loaded.
+    """
+    if obj is None:
+        return None
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, str(obj) if label is None else label)
+
+
+def changelist_link(model: type[models.Model], label: str, **filters: object) -> SafeString:
+    """A link to `model`'s admin changelist narrowed by the given lookups, e.g. contact__id__exact=pk."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
+
+
+def _set_active(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet, active: bool) -> None:
+    model = modeladmin.model
+    with transaction.atomic():
+        # Only rows whose state changes are updated and logged, so the history stays truthful.
+        changing = list(queryset.filter(is_active=not active))
+        if changing:
+            # update() skips auto_now; set those fields so "last changed" stays right.
+            now = timezone.now()
+            stamps = {f.name: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+            model._default_manager.filter(pk__in=[obj.pk for obj in changing]).update(is_active=active, **stamps)
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=changing,
+                action_flag=CHANGE,
+                change_message=[{"changed": {"fields": [str(model._meta.get_field("is_active").verbose_name)]}}],
+            )
+    verb = "Reactivated" if active else "Deactivated"
+    unchanged = queryset.count() - len(changing)
+    message = f"{verb} {len(changing)} {model_ngettext(model._meta, len(changing))}."
+    if unchanged:
+        message += f" {unchanged} already {'active' if active else 'inactive'}, left as is."
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+@admin.action(description="Deactivate selected %(verbose_name_plural)s", permissions=["change"])
+def deactivate_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet) -> None:
+    _set_active(modeladmin, request, queryset, active=False)
+
+
+@admin.action(description="Reactivate selected %(verbose_name_plural)s", permissions=["change"])
+def reactivate_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet) -> None:
+    _set_active(modeladmin, request, queryset, active=True)
+
+
+class DeactivateInsteadOfDeleteMixin:
+    """For models with `is_active` that sessions point at: deactivate them, never delete them.
+
+    Deleting a contact or meeting would orphan the attendance evidence recorded against it.
+    Without delete permission the admin offers no delete button, no delete view (403) and no
+    "delete selected" action.
+    """
+
+    actions = (deactivate_selected, reactivate_selected)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
