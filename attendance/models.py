@@ -1,9 +1,11 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from compliance.db import IdField, created_at_field, updated_at_field
 from meetings.models import latitude_check, longitude_check
+from meetings.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -55,8 +57,8 @@ class Session(models.Model):
     )
     dest_name = models.CharField("destination name", max_length=255)
     dest_address = models.CharField("destination address", max_length=500)
-    dest_lat = models.FloatField("destination latitude")
-    dest_lng = models.FloatField("destination longitude")
+    dest_lat = models.FloatField("destination latitude", validators=LATITUDE_VALIDATORS)
+    dest_lng = models.FloatField("destination longitude", validators=LONGITUDE_VALIDATORS)
     session_notes = models.TextField(null=True, blank=True)
     is_complete = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
@@ -140,9 +142,11 @@ class SessionEvent(models.Model):
     type = models.CharField(max_length=15, choices=EventType.choices)
     ts_client = models.DateTimeField("client time")
     ts_server = models.DateTimeField("server time", default=timezone.now)
-    lat = models.FloatField("latitude", null=True, blank=True)
-    lng = models.FloatField("longitude", null=True, blank=True)
-    accuracy = models.FloatField("GPS accuracy (m)", null=True, blank=True)
+    lat = models.FloatField("latitude", null=True, blank=True, validators=LATITUDE_VALIDATORS)
+    lng = models.FloatField("longitude", null=True, blank=True, validators=LONGITUDE_VALIDATORS)
+    accuracy = models.FloatField(
+        "GPS accuracy (m)", null=True, blank=True, validators=[MinValueValidator(0, "Accuracy cannot be negative.")]
+    )
     location_flag = models.CharField(max_length=7, choices=LocationFlag.choices)
     notes = models.TextField(null=True, blank=True)
     created_at = created_at_field()

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -10,21 +9,6 @@ from django.utils.safestring import SafeString
 from attendance.models import Session
 from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
 from meetings.models import Meeting
-
-
-def validate_positive_radius(value: float) -> None:
-    if value <= 0:
-        raise ValidationError("The check-in radius must be more than 0 metres.", code="min_value")
-
-
-# The database refuses out-of-range values too (ck_meetings_*), but Django reports a violated
-# check constraint as a form-wide "Constraint … is violated", naming neither the field nor the
-# range. Checking here first puts a plain message next to the field to correct.
-FORM_FIELD_LIMITS: dict[str, dict] = {
-    "lat": {"min_value": -90, "max_value": 90},
-    "lng": {"min_value": -180, "max_value": 180},
-    "radius_meters": {"validators": [validate_positive_radius]},
-}
 
 
 @admin.register(Meeting)
@@ -49,10 +33,6 @@ class MeetingAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
                 ("Record", {"fields": ("session_list", "id", "created_by_user", "created_at", "updated_at")}),
             ]
         return fieldsets
-
-    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs) -> forms.Field | None:
-        kwargs.update(FORM_FIELD_LIMITS.get(db_field.name, {}))
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Meeting, form: forms.ModelForm, change: bool) -> None:
         if not change:

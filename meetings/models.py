@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from compliance.db import IdField, created_at_field, updated_at_field
 from meetings.geo import bounding_box, haversine_expression, validate_point
+from meetings.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, validate_radius
 
 
 def new_qr_code() -> str:
@@ -61,10 +62,14 @@ class Meeting(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)
     address = models.CharField(max_length=500)
-    lat = models.FloatField("latitude")
-    lng = models.FloatField("longitude")
+    lat = models.FloatField("latitude", validators=LATITUDE_VALIDATORS)
+    lng = models.FloatField("longitude", validators=LONGITUDE_VALIDATORS)
     radius_meters = models.FloatField(
-        "check-in radius (m)", default=100.0, db_default=100.0, help_text="How far from the point a check-in counts."
+        "check-in radius (m)",
+        default=100.0,
+        db_default=100.0,
+        validators=[validate_radius],
+        help_text="How far from the point a check-in counts.",
     )
     start_time = models.DateTimeField(null=True, blank=True)
     end_time = models.DateTimeField(null=True, blank=True)

@@ -45,10 +45,10 @@ def test_add_form_creates_a_meeting_with_its_creator_and_a_qr_code(client, super
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("lat", "91", "Ensure this value is less than or equal to 90."),
-        ("lat", "-90.5", "Ensure this value is greater than or equal to -90."),
-        ("lng", "181", "Ensure this value is less than or equal to 180."),
-        ("lng", "-180.1", "Ensure this value is greater than or equal to -180."),
+        ("lat", "91", "Latitude must be between -90 and 90."),
+        ("lat", "-90.5", "Latitude must be between -90 and 90."),
+        ("lng", "181", "Longitude must be between -180 and 180."),
+        ("lng", "-180.1", "Longitude must be between -180 and 180."),
         ("radius_meters", "0", "The check-in radius must be more than 0 metres."),
         ("radius_meters", "-5", "The check-in radius must be more than 0 metres."),
         ("end_time_1", "17:00:00", "The meeting must end after it starts."),
