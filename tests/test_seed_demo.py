@@ -123,12 +123,13 @@ def test_every_row_passes_full_clean():
             row.full_clean()
 
 
-def test_ids_are_hyphenated_uuid_strings():
+def test_ids_are_hyphenated_uuid4_strings():
     seed()
 
     for model in MODELS:
         for pk in model.objects.values_list("pk", flat=True):
             assert str(uuid.UUID(pk)) == pk
+            assert uuid.UUID(pk).version == 4
 
 
 def test_sessions_copy_their_meeting_and_no_contact_has_two_open_sessions():
