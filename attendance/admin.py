@@ -96,18 +96,20 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(SessionEvent)
 class SessionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The verdict first: on a narrow screen the last columns are the ones cut off.
     list_display = (
-        "session_link",
-        "contact_link",
-        "type",
-        "ts_client",
         "ts_server",
+        "type",
+        "location_flag",
+        "contact_link",
+        "session_link",
+        "ts_client",
+        "accuracy",
         "lat",
         "lng",
-        "accuracy",
-        "location_flag",
     )
-    list_display_links = ("type",)
+    ordering = ("-ts_server", "-created_at")
+    list_display_links = ("ts_server",)
     list_filter = ("type", "location_flag")
     search_fields = ("=session__id", "session__contact__email")
     search_help_text = "Search by session id or contact email."

@@ -90,7 +90,8 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dest_name} ({self.get_status_display()})"
+        started = timezone.localtime(self.created_at) if self.created_at else None
+        return f"{self.dest_name}, {started:%b} {started.day}, {started.year}" if started else self.dest_name
 
     def save(self, *args, **kwargs) -> None:
         # `is_complete` mirrors the status so the two can never disagree.
