@@ -1,8 +1,8 @@
 """Demo data: meetings at real public places, attendees, and sessions with their evidence.
 
-`seed_demo()` writes it; running it again adds nothing. Every row's primary key is a UUID5 of
-a fixed namespace and a stable key (`meeting:portland-new-beginnings`), so a second run finds
-the rows the first one wrote, whenever it runs. Rows that already exist are left as they are:
+`seed_demo()` writes it; running it again adds nothing. Every row's primary key is derived
+from a fixed namespace and a stable key (`meeting:portland-new-beginnings`), so a second run
+finds the rows the first one wrote, whenever it runs. Rows that already exist are left as they are:
 events are append-only, and staff may have edited a demo meeting since.
 
 Times are relative to the first run: three meetings fall on that day (in the project's time
@@ -11,7 +11,6 @@ days, and a discontinued one was last week.
 """
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import EARTH_RADIUS_M, haversine_m
+from meetings.geo import haversine_m, offset_point
 from meetings.models import Meeting
 
 # Never change it: every demo row's id is derived from it, and a new namespace would make the
@@ -36,17 +35,6 @@ def demo_id(kind: str, key: str) -> str:
     Derived from a name (as uuid5 is) but stamped version 4, the shape every id in these tables has.
     """
     return str(uuid.UUID(bytes=uuid.uuid5(DEMO_NAMESPACE, f"{kind}:{key}").bytes, version=4))
-
-
-def offset_point(lat: float, lng: float, north_m: float, east_m: float) -> tuple[float, float]:
-    """The point `north_m` metres north and `east_m` metres east of (lat, lng), to 6 decimals.
-
-    Six decimals is about 0.1 m, as phones report. Computed on the same sphere as `haversine_m`,
-    so that distances measured back from the destination match the offsets.
-    """
-    dlat = math.degrees(north_m / EARTH_RADIUS_M)
-    dlng = math.degrees(east_m / (EARTH_RADIUS_M * math.cos(math.radians(lat))))
-    return round(lat + dlat, 6), round(lng + dlng, 6)
 
 
 # --- Definitions -------------------------------------------------------------------------------

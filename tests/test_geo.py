@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from meetings.geo import bounding_box, haversine_m, validate_point
+from meetings.geo import bounding_box, haversine_m, offset_point, validate_point
 
 # Published great-circle distances (spherical Earth, mean radius), in km.
 CITY_PAIRS = [
@@ -84,3 +84,9 @@ def test_a_box_crossing_the_antimeridian_has_two_longitude_ranges():
     assert len(box.lng_ranges) == 2
     assert box.lng_ranges[0][1] == 180.0
     assert box.lng_ranges[1][0] == -180.0
+
+
+@pytest.mark.parametrize(("north_m", "east_m"), [(100, 0), (0, 100), (-250, 400), (3_000, -4_000)])
+def test_offset_point_lands_the_given_distance_away(north_m, east_m):
+    lat, lng = offset_point(45.5, -122.6, north_m=north_m, east_m=east_m)
+    assert haversine_m(45.5, -122.6, lat, lng) == pytest.approx(math.hypot(north_m, east_m), rel=0.001)

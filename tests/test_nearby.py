@@ -5,21 +5,11 @@ import math
 import pytest
 from django.db import connection
 
-from meetings.geo import haversine_m
+from meetings.geo import haversine_m, offset_point
 from meetings.models import Meeting
 from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
-
-M_PER_DEG_LAT = 111_195.08
-
-
-def at(lat: float, lng: float, north_m: float = 0, east_m: float = 0) -> tuple[float, float]:
-    """The point `north_m` and `east_m` metres from (lat, lng)."""
-    return (
-        lat + north_m / M_PER_DEG_LAT,
-        lng + east_m / (M_PER_DEG_LAT * math.cos(math.radians(lat))),
-    )
 
 
 def names(queryset) -> list[str]:
@@ -38,11 +28,15 @@ def test_nearest_first_by_true_distance_not_by_degrees():
 
 def test_only_meetings_within_the_radius():
     centre = (45.5, -122.6)
-    MeetingFactory(name="4.9 km", lat=at(*centre, north_m=4_900)[0], lng=centre[1])
-    MeetingFactory(name="5.1 km", lat=at(*centre, north_m=5_100)[0], lng=centre[1])
-    MeetingFactory(name="4.9 km east", **dict(zip(("lat", "lng"), at(*centre, east_m=4_900), strict=True)))
-    MeetingFactory(name="5.1 km east", **dict(zip(("lat", "lng"), at(*centre, east_m=5_100), strict=True)))
-    assert set(names(Meeting.objects.near(*centre, radius_km=5))) == {"4.9 km", "4.9 km east"}
+    for name, north_m, east_m in [
+        ("4.9 km north", 4_900, 0),
+        ("5.1 km north", 5_100, 0),
+        ("4.9 km east", 0, 4_900),
+        ("5.1 km east", 0, 5_100),
+    ]:
+        lat, lng = offset_point(*centre, north_m=north_m, east_m=east_m)
+        MeetingFactory(name=name, lat=lat, lng=lng)
+    assert set(names(Meeting.objects.near(*centre, radius_km=5))) == {"4.9 km north", "4.9 km east"}
 
 
 def test_each_meeting_carries_its_distance_in_metres():
