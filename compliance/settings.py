@@ -89,6 +89,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several requests at once on the embedded database: with write-ahead logging readers do
+    # not block the writer, and IMMEDIATE transactions take the write lock when they begin, so
+    # a second writer waits for it instead of failing halfway with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL", "timeout": 10}
+    )
+
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Contacts (attendees) use Django's hashers too. The legacy system stored raw bcrypt hashes;
