@@ -5,6 +5,7 @@ Every value that differs between machines comes from the environment (or a `.env
 fails at start-up with ImproperlyConfigured rather than being guessed.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -39,6 +40,16 @@ PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 if PUBLIC_BASE_URL.scheme not in ("http", "https") or not PUBLIC_BASE_URL.netloc:
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an absolute http(s) URL, e.g. https://example.org")
 PUBLIC_BASE_URL = PUBLIC_BASE_URL.geturl().rstrip("/")
+
+# Attendance rules (attendance/services.py).
+# The check-in radius for sessions without a meeting (a meeting has its own radius_meters).
+DEFAULT_RADIUS_METERS = env.float("DEFAULT_RADIUS_METERS", default=100.0)
+# A fix whose reported accuracy is worse than this cannot verify a check-in, wherever it lands.
+MAX_ACCURACY_METERS = env.float("MAX_ACCURACY_METERS", default=150.0)
+# Phones queue events while offline; older than this, a client timestamp is refused.
+MAX_CLIENT_DELAY = dt.timedelta(seconds=env.int("MAX_CLIENT_DELAY_SECONDS", default=7 * 24 * 3600))
+# Clocks drift; a client timestamp further ahead of the server's than this is refused.
+MAX_CLIENT_CLOCK_AHEAD = dt.timedelta(minutes=5)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,0 +1,378 @@
+"""Attendance operations. Every rule about sessions and their events lives here, once.
+
+The API and the attendee pages parse their input, call one of these functions and translate an
+AttendanceError into their own answer: the error's `code` is what API clients see, its
+`detail` what a person reads. A refused operation stores nothing.
+
+Each operation runs in one transaction and locks the session row it changes, so two requests
+for the same session (a double tap, a retry racing the original) are applied one after the
+other, never interleaved.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from contacts.models import Contact
+from meetings.geo import haversine_m, validate_point
+from meetings.models import Meeting
+
+
+class AttendanceError(Exception):
+    """A rule refused the operation; nothing was stored.
+
+    `code` is machine-readable and stable (API clients branch on it); `context` carries what the
+    caller may need to act on it, such as the id of the session that is already open.
+    """
+
+    OPEN_SESSION_EXISTS = "open_session_exists"
+    INVALID_TRANSITION = "invalid_transition"
+    CONSENT_REQUIRED = "consent_required"
+    EVENT_ID_CONFLICT = "event_id_conflict"
+    MEETING_INACTIVE = "meeting_inactive"
+    CONTACT_INACTIVE = "contact_inactive"
+    POSITION_REQUIRED = "position_required"
+    INVALID_POSITION = "invalid_position"
+    INVALID_EVENT_ID = "invalid_event_id"
+    CLIENT_TIME_IN_FUTURE = "ts_client_in_future"
+    CLIENT_TIME_TOO_OLD = "ts_client_too_old"
+    CLIENT_TIME_WITHOUT_OFFSET = "ts_client_without_offset"
+
+    def __init__(self, code: str, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.context = context
+
+
+class SessionNotFound(Exception):
+    """No such session, or not one the caller may act on: both look the same from outside."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What the phone reported about its position. `timed_out`: it could not get one."""
+
+    lat: float | None = None
+    lng: float | None = None
+    accuracy: float | None = None
+    timed_out: bool = False
+
+    @property
+    def has_position(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+
+@dataclass(frozen=True)
+class EventReport:
+    """A client's account of one event. `event_id` (a UUID4) makes retries safe."""
+
+    ts_client: dt.datetime
+    fix: Fix
+    notes: str | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a session without a meeting must take place."""
+
+    name: str
+    address: str
+    lat: float
+    lng: float
+
+
+class VerdictReason:
+    WITHIN_RADIUS = "within_radius"
+    OUTSIDE_RADIUS = "outside_radius"
+    ACCURACY_TOO_LOW = "accuracy_too_low"
+    ACCURACY_UNKNOWN = "accuracy_unknown"
+    GPS_TIMEOUT = "gps_timeout"
+
+    LABELS = {
+        WITHIN_RADIUS: "Verified: within the meeting's check-in radius.",
+        OUTSIDE_RADIUS: "Not verified: too far from the meeting. Move closer and try again.",
+        ACCURACY_TOO_LOW: "Not verified: the position was not precise enough. Try again outdoors or near a window.",
+        ACCURACY_UNKNOWN: "Not verified: the phone did not say how precise its position was.",
+        GPS_TIMEOUT: "Not verified: the phone could not find its position. Enable location and try again.",
+    }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    flag: LocationFlag
+    reason: str
+    distance_m: float | None
+    radius_m: float
+
+    @property
+    def explanation(self) -> str:
+        return VerdictReason.LABELS[self.reason]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """The outcome of an event operation. `created` is False for a repeated, identical request."""
+
+    event: SessionEvent
+    session: Session
+    verdict: Verdict
+    created: bool
+
+
+def radius_for(session: Session) -> float:
+    """The check-in radius in metres: the meeting's, or the default for sessions without one."""
+    return session.meeting.radius_meters if session.meeting_id else settings.DEFAULT_RADIUS_METERS
+
+
+def verify_position(session: Session, fix: Fix) -> Verdict:
+    """Decide whether a fix verifies presence at the session's destination.
+
+    `granted` needs a position within the radius (great-circle distance) whose reported
+    accuracy is known and no worse than MAX_ACCURACY_METERS: a fix that might be a kilometre
+    off proves nothing. A client never decides the flag.
+    """
+    radius = radius_for(session)
+    if fix.timed_out or not fix.has_position:
+        return Verdict(LocationFlag.TIMEOUT, VerdictReason.GPS_TIMEOUT, _distance(session, fix), radius)
+    distance = _distance(session, fix)
+    if distance > radius:
+        return Verdict(LocationFlag.DENIED, VerdictReason.OUTSIDE_RADIUS, distance, radius)
+    if fix.accuracy is None:
+        return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_UNKNOWN, distance, radius)
+    if fix.accuracy > settings.MAX_ACCURACY_METERS:
+        return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_TOO_LOW, distance, radius)
+    return Verdict(LocationFlag.GRANTED, VerdictReason.WITHIN_RADIUS, distance, radius)
+
+
+def verdict_of(session: Session, event: SessionEvent) -> Verdict:
+    """The verdict a stored event carries: its flag as decided then, explained with today's radius."""
+    fix = Fix(event.lat, event.lng, event.accuracy, timed_out=event.location_flag == LocationFlag.TIMEOUT)
+    distance, radius = _distance(session, fix), radius_for(session)
+    if event.location_flag == LocationFlag.TIMEOUT:
+        reason = VerdictReason.GPS_TIMEOUT
+    elif event.location_flag == LocationFlag.GRANTED:
+        reason = VerdictReason.WITHIN_RADIUS
+    elif distance is not None and distance > radius:
+        reason = VerdictReason.OUTSIDE_RADIUS
+    else:
+        reason = VerdictReason.ACCURACY_UNKNOWN if event.accuracy is None else VerdictReason.ACCURACY_TOO_LOW
+    return Verdict(LocationFlag(event.location_flag), reason, distance, radius)
+
+
+def _distance(session: Session, fix: Fix) -> float | None:
+    if not fix.has_position:
+        return None
+    return haversine_m(session.dest_lat, session.dest_lng, fix.lat, fix.lng)
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+def start_session(
+    contact: Contact, *, meeting: Meeting | None = None, destination: Destination | None = None
+) -> Session:
+    """Open a session for `contact` at a meeting (its place is copied) or at a destination."""
+    if (meeting is None) == (destination is None):
+        raise ValueError("give either a meeting or a destination")
+    if not contact.is_active:
+        raise AttendanceError(AttendanceError.CONTACT_INACTIVE, "This contact is deactivated.")
+    if meeting is not None:
+        if not meeting.is_active:
+            raise AttendanceError(AttendanceError.MEETING_INACTIVE, "This meeting is no longer active.")
+        destination = Destination(meeting.name, meeting.address, meeting.lat, meeting.lng)
+    _check_position(destination.lat, destination.lng)
+    with transaction.atomic():
+        _refuse_second_open_session(contact)
+        try:
+            # A savepoint, so that losing a race to another request leaves a usable transaction.
+            with transaction.atomic():
+                return Session.objects.create(
+                    contact=contact,
+                    meeting=meeting,
+                    status=SessionStatus.ACTIVE,
+                    dest_name=destination.name,
+                    dest_address=destination.address,
+                    dest_lat=destination.lat,
+                    dest_lng=destination.lng,
+                )
+        except IntegrityError:
+            # uq_sessions_one_open_per_contact: a concurrent request opened one first.
+            _refuse_second_open_session(contact)
+            raise
+
+
+def _refuse_second_open_session(contact: Contact) -> None:
+    existing = Session.objects.open_for(contact.id)
+    if existing is not None:
+        raise AttendanceError(
+            AttendanceError.OPEN_SESSION_EXISTS,
+            "This contact already has an open session; check out of it or end it first.",
+            session_id=existing.id,
+        )
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+# What each operation records, from which statuses, and where it leaves the session.
+# `None` as the next status: unchanged. A check-in moves on only when it is verified.
+TRANSITIONS: dict[EventType, tuple[tuple[SessionStatus, ...], SessionStatus | None]] = {
+    EventType.CHECK_IN: ((SessionStatus.ACTIVE,), SessionStatus.CHECKED_IN),
+    EventType.CHECK_OUT: ((SessionStatus.CHECKED_IN,), SessionStatus.COMPLETED),
+    EventType.LOCATION_UPDATE: (OPEN_STATUSES, None),
+    EventType.STATUS_CHANGE: (OPEN_STATUSES, SessionStatus.ENDED),
+}
+
+
+def check_in(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
+    """Record a check-in; a verified one moves the session to `checked_in`.
+
+    A denied or timed-out check-in is stored as evidence and leaves the session `active`.
+    """
+    return _record(session_id, EventType.CHECK_IN, report, contact)
+
+
+def check_out(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
+    """Record a check-out; the session is `completed` whatever the position's verdict."""
+    return _record(session_id, EventType.CHECK_OUT, report, contact)
+
+
+def record_location(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
+    """Record a position update on an open session."""
+    return _record(session_id, EventType.LOCATION_UPDATE, report, contact)
+
+
+def end_session(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
+    """End an open session (`ended`), recording a status change event."""
+    return _record(session_id, EventType.STATUS_CHANGE, report, contact)
+
+
+def _record(session_id: str, type: EventType, report: EventReport, contact: Contact | None) -> RecordedEvent:
+    """The one way an event is written. `contact`, when given, must own the session."""
+    _check_report(report)
+    event_id = _normalise_event_id(report.event_id)
+    with transaction.atomic():
+        session = _lock_session(session_id, contact)
+        if event_id is not None:
+            previous = SessionEvent.objects.filter(pk=event_id).first()
+            if previous is not None:
+                # A retry: the same request again gets the stored event; anything else reusing
+                # the id is a client bug that must not pass silently.
+                if _same_event(previous, session, type, report):
+                    return RecordedEvent(previous, session, verdict_of(session, previous), created=False)
+                raise AttendanceError(
+                    AttendanceError.EVENT_ID_CONFLICT,
+                    "An event with this id already exists with different content.",
+                    event_id=event_id,
+                )
+        if not session.contact.consent_granted:
+            raise AttendanceError(
+                AttendanceError.CONSENT_REQUIRED,
+                "The attendee has not consented to sharing their location; no event was stored.",
+            )
+        allowed_from, next_status = TRANSITIONS[type]
+        if session.status not in allowed_from:
+            raise AttendanceError(
+                AttendanceError.INVALID_TRANSITION,
+                f"A {type.label.lower()} is not possible on a session that is {session.get_status_display().lower()}.",
+                status=session.status,
+            )
+        verdict = verify_position(session, report.fix)
+        event = SessionEvent(
+            session=session,
+            type=type,
+            ts_client=report.ts_client,
+            ts_server=timezone.now(),
+            lat=report.fix.lat,
+            lng=report.fix.lng,
+            accuracy=report.fix.accuracy,
+            location_flag=verdict.flag,
+            notes=report.notes,
+        )
+        if event_id is not None:
+            event.id = event_id
+        event.save()
+        if type == EventType.CHECK_IN and verdict.flag != LocationFlag.GRANTED:
+            next_status = None
+        if next_status is not None:
+            session.status = next_status
+            session.save(update_fields=["status", "updated_at"])
+    return RecordedEvent(event, session, verdict, created=True)
+
+
+def _lock_session(session_id: str, contact: Contact | None) -> Session:
+    sessions = Session.objects.select_related("contact", "meeting").select_for_update(of=("self",))
+    if contact is not None:
+        sessions = sessions.filter(contact=contact)
+    try:
+        return sessions.get(pk=session_id)
+    except Session.DoesNotExist:
+        raise SessionNotFound(session_id) from None
+
+
+def _check_report(report: EventReport) -> None:
+    ts_client = report.ts_client
+    if timezone.is_naive(ts_client):
+        raise AttendanceError(
+            AttendanceError.CLIENT_TIME_WITHOUT_OFFSET,
+            "ts_client must include a UTC offset, e.g. 2026-11-25T18:00:00Z.",
+        )
+    now = timezone.now()
+    if ts_client > now + settings.MAX_CLIENT_CLOCK_AHEAD:
+        raise AttendanceError(
+            AttendanceError.CLIENT_TIME_IN_FUTURE, "ts_client is in the future; check the phone's clock."
+        )
+    if ts_client < now - settings.MAX_CLIENT_DELAY:
+        raise AttendanceError(
+            AttendanceError.CLIENT_TIME_TOO_OLD,
+            f"ts_client is older than the {settings.MAX_CLIENT_DELAY.days} days an event may wait to be sent.",
+        )
+    fix = report.fix
+    if (fix.lat is None) != (fix.lng is None):
+        raise AttendanceError(AttendanceError.INVALID_POSITION, "Give both lat and lng, or neither.")
+    if not fix.timed_out and not fix.has_position:
+        raise AttendanceError(AttendanceError.POSITION_REQUIRED, "lat and lng are required unless gps_timeout is true.")
+    if fix.has_position:
+        _check_position(fix.lat, fix.lng)
+    if fix.accuracy is not None and not fix.accuracy >= 0:
+        raise AttendanceError(AttendanceError.INVALID_POSITION, "accuracy must be a number of metres, 0 or more.")
+
+
+def _check_position(lat: float, lng: float) -> None:
+    try:
+        validate_point(lat, lng)
+    except ValueError as error:
+        raise AttendanceError(AttendanceError.INVALID_POSITION, str(error)) from None
+
+
+def _normalise_event_id(event_id: str | None) -> str | None:
+    if event_id is None:
+        return None
+    try:
+        parsed = uuid.UUID(str(event_id))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.version != 4:
+        raise AttendanceError(AttendanceError.INVALID_EVENT_ID, "id must be a UUID4, e.g. from crypto.randomUUID().")
+    return str(parsed)
+
+
+def _same_event(event: SessionEvent, session: Session, type: EventType, report: EventReport) -> bool:
+    fix = report.fix
+    return (
+        event.session_id == session.id
+        and event.type == type
+        and event.ts_client == report.ts_client
+        and event.lat == fix.lat
+        and event.lng == fix.lng
+        and event.accuracy == fix.accuracy
+        and (event.notes or None) == (report.notes or None)
+        and (event.location_flag == LocationFlag.TIMEOUT) == (fix.timed_out or not fix.has_position)
+    )
