@@ -59,10 +59,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "contacts",
     "meetings",
     "attendance",
+    "access",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +157,43 @@ STORAGES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access.authentication.BearerTokenAuthentication",
+        # Staff signed in to the site, for the browsable API; CSRF-protected.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Nothing is open by default: every view names who may call it.
+    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsStaff"],
+    "DEFAULT_PAGINATION_CLASS": "compliance.api.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "compliance.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Verified Compliance API",
+    "DESCRIPTION": (
+        "Attendance at mandated meetings, verified by the server. Attendees sign in with "
+        "POST /api/v1/auth/token/ and send `Authorization: Bearer <token>`; staff integrations use a "
+        "token from `manage.py create_api_token`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI's JavaScript and CSS come from this application (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# How long an attendee's API token lasts before they must sign in again.
+CONTACT_TOKEN_LIFETIME = dt.timedelta(days=env.int("CONTACT_TOKEN_LIFETIME_DAYS", default=30))
 
 LOGGING = {
     "version": 1,

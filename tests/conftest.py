@@ -17,3 +17,84 @@ def staff_user(db):
 @pytest.fixture
 def attendee(db):
     return ContactFactory(consenting=True)
+
+
+# --- API personas -----------------------------------------------------------------------------
+# Every API test speaks as one of these. `staff` is a staff user with every model permission
+# the API needs (not a superuser), so permission checks are really exercised.
+
+API_MODELS = ("contacts.contact", "meetings.meeting", "attendance.session", "attendance.sessionevent")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def bearer_client(raw_token: str):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_token}")
+    return client
+
+
+@pytest.fixture
+def api_staff_user(db):
+    from django.contrib.auth.models import Permission
+
+    user = StaffUserFactory(username="api-staff")
+    for label in API_MODELS:
+        app_label, model = label.split(".")
+        user.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
+        )
+    return user
+
+
+@pytest.fixture
+def staff_api(api_staff_user):
+    """An API client holding a staff token."""
+    from access.models import ApiToken
+
+    _, raw = ApiToken.issue(user=api_staff_user, name="tests")
+    return bearer_client(raw)
+
+
+@pytest.fixture
+def attendee_api(attendee):
+    """An API client holding the `attendee` fixture's token."""
+    from access.models import ApiToken
+
+    _, raw = ApiToken.issue(contact=attendee)
+    return bearer_client(raw)
+
+
+@pytest.fixture
+def other_attendee(db):
+    return ContactFactory(consenting=True)
+
+
+@pytest.fixture
+def other_attendee_api(other_attendee):
+    from access.models import ApiToken
+
+    _, raw = ApiToken.issue(contact=other_attendee)
+    return bearer_client(raw)
+
+
+@pytest.fixture
+def persona_client(request, api_client):
+    """Look up a persona's client by name: anonymous, attendee, other_attendee or staff."""
+
+    def client_for(persona: str):
+        return {
+            "anonymous": lambda: api_client,
+            "attendee": lambda: request.getfixturevalue("attendee_api"),
+            "other_attendee": lambda: request.getfixturevalue("other_attendee_api"),
+            "staff": lambda: request.getfixturevalue("staff_api"),
+        }[persona]()
+
+    return client_for

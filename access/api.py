@@ -1,0 +1,74 @@
+"""Attendees exchange their email and password for a bearer token, and revoke it."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.authentication import BearerTokenAuthentication
+from access.models import ApiToken
+from contacts.api import MeSerializer
+from contacts.models import Contact
+
+
+class CredentialsSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`. Shown only now.")
+    expires_at = serializers.DateTimeField()
+    contact = MeSerializer()
+
+
+class HoldsBearerToken(BasePermission):
+    message = "Revoking needs the token itself, sent as `Authorization: Bearer <token>`."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return isinstance(request.auth, ApiToken)
+
+
+def authenticate_contact(email: str, password: str) -> Contact | None:
+    """The active contact with these credentials, or None, taking as long either way."""
+    contact = Contact.objects.active().by_email(email).first()
+    if contact is None:
+        # Hash anyway, so the answer's timing does not tell which emails are registered.
+        make_password(password)
+        return None
+    return contact if contact.check_password(password) else None
+
+
+class TokenView(APIView):
+    """POST: sign in as an attendee. DELETE: revoke the token the request carries."""
+
+    authentication_classes = [BearerTokenAuthentication]
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()] if self.request.method == "POST" else [HoldsBearerToken()]
+
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses={201: TokenSerializer, 401: OpenApiResponse(description="Wrong email or password.")},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        contact = authenticate_contact(**credentials.validated_data)
+        if contact is None:
+            # The same answer whether the email exists or not.
+            raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
+        token, raw = ApiToken.issue(contact=contact, name="attendee sign-in", lifetime=settings.CONTACT_TOKEN_LIFETIME)
+        body = {"token": raw, "expires_at": token.expires_at, "contact": contact}
+        return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        request.auth.revoke()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,53 @@
+"""API plumbing shared by every app: error format and pagination.
+
+Every error is JSON with `detail` (for people) and `code` (for programs); validation errors add
+`errors`, naming each field. Domain errors from the services keep their own codes.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from attendance.services import AttendanceError, SessionNotFound
+
+# How each refusal of the attendance rules reads over HTTP.
+ATTENDANCE_ERROR_STATUS = {
+    AttendanceError.OPEN_SESSION_EXISTS: status.HTTP_409_CONFLICT,
+    AttendanceError.INVALID_TRANSITION: status.HTTP_409_CONFLICT,
+    AttendanceError.EVENT_ID_CONFLICT: status.HTTP_409_CONFLICT,
+    AttendanceError.MEETING_INACTIVE: status.HTTP_409_CONFLICT,
+    AttendanceError.CONTACT_INACTIVE: status.HTTP_409_CONFLICT,
+    AttendanceError.CONSENT_REQUIRED: status.HTTP_403_FORBIDDEN,
+}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, AttendanceError):
+        return Response(
+            {"detail": exc.detail, "code": exc.code, **exc.context},
+            status=ATTENDANCE_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
+        )
+    if isinstance(exc, SessionNotFound):
+        exc = exceptions.NotFound("No such session.")
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+    else:
+        codes = exc.get_codes()
+        response.data = {"detail": str(exc.detail), "code": codes if isinstance(codes, str) else "error"}
+    return response
+
+
+class Pagination(PageNumberPagination):
+    """Lists as {"count", "next", "previous", "results"}; `?page=` and `?page_size=` (up to 200)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -1,0 +1,30 @@
+"""/api/v1/: every app's API, the OpenAPI document and its interactive docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from access.api import TokenView
+from attendance.api import EventViewSet, SessionViewSet
+from contacts.api import ConsentView, ContactViewSet, MeView
+from meetings.api import MeetingViewSet
+
+router = SimpleRouter()
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("events", EventViewSet, basename="event")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("me/consent/", ConsentView.as_view(), name="me-consent"),
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
+]

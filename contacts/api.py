@@ -1,0 +1,129 @@
+"""The attendee's own profile and consent, and staff management of contacts."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.permissions import IsAttendee, StaffModelPermissions
+from contacts.models import Contact
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """What an attendee sees of themselves: never a password or staff notes."""
+
+    class Meta:
+        model = Contact
+        fields = ["id", "email", "phone", "first_name", "last_name", "consent_granted", "consent_timestamp"]
+        read_only_fields = fields
+
+
+class ConsentSerializer(serializers.Serializer):
+    granted = serializers.BooleanField(help_text="true grants GPS consent, false withdraws it.")
+
+
+class MeView(APIView):
+    permission_classes = [IsAttendee]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user.contact).data)
+
+
+class ConsentView(APIView):
+    permission_classes = [IsAttendee]
+
+    @extend_schema(request=ConsentSerializer, responses=MeSerializer)
+    def post(self, request: Request) -> Response:
+        answer = ConsentSerializer(data=request.data)
+        answer.is_valid(raise_exception=True)
+        contact = request.user.contact
+        contact.record_consent(granted=answer.validated_data["granted"])
+        return Response(MeSerializer(contact).data)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        min_length=8,
+        max_length=1024,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Sets the attendee's password (stored hashed, never returned); null removes it.",
+    )
+    has_password = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "ghl_contact_id",
+            "consent_granted",
+            "consent_timestamp",
+            "notes",
+            "is_active",
+            "has_password",
+            "password",
+            "created_at",
+            "updated_at",
+        ]
+        # Consent is the attendee's own act (POST /me/consent/); staff record paper consent
+        # through the staff pages, which keep its history.
+        read_only_fields = ["id", "consent_granted", "consent_timestamp", "created_at", "updated_at"]
+
+    def get_has_password(self, contact: Contact) -> bool:
+        return contact.has_usable_password()
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+    def _save(self, contact: Contact, validated_data: dict) -> Contact:
+        password_given = "password" in validated_data
+        password = validated_data.pop("password", None)
+        for field, value in validated_data.items():
+            setattr(contact, field, value)
+        if password_given:
+            contact.set_password(password)
+        contact.full_clean(exclude=["password_hash"])
+        contact.save()
+        return contact
+
+    def create(self, validated_data: dict) -> Contact:
+        return self._save(Contact(), validated_data)
+
+    def update(self, instance: Contact, validated_data: dict) -> Contact:
+        return self._save(instance, validated_data)
+
+
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Staff only. DELETE deactivates: a contact's attendance history is evidence and stays."""
+
+    serializer_class = ContactSerializer
+    permission_classes = [StaffModelPermissions]
+    filter_backends = [SearchFilter, OrderingFilter]
+    search_fields = ["email", "first_name", "last_name", "phone"]
+    ordering_fields = ["last_name", "email", "created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        return Contact.objects.order_by("last_name", "first_name", "email", "id")
+
+    def perform_destroy(self, instance: Contact) -> None:
+        instance.is_active = False
+        instance.save(update_fields=["is_active", "updated_at"])
