@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -44,10 +45,26 @@ def authenticate_contact(email: str, password: str) -> Contact | None:
     return contact if contact.check_password(password) else None
 
 
+class NoCredentials(BearerTokenAuthentication):
+    """Reads no credentials at all, but still names the Bearer scheme in a 401 (without an
+    authenticate header, DRF would turn "wrong email or password" into a 403)."""
+
+    def authenticate(self, request: Request) -> None:
+        return None
+
+
 class TokenView(APIView):
     """POST: sign in as an attendee. DELETE: revoke the token the request carries."""
 
-    authentication_classes = [BearerTokenAuthentication]
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        # (No request yet when drf-spectacular builds its mock one; the POST is documented as auth=[].)
+        if self.request is not None and self.request.method == "POST":
+            # Signing in needs no identity, and phone apps attach their stored token to every
+            # request: an expired one must not stand in the way of the sign-in that replaces it.
+            return [NoCredentials()]
+        # DELETE: every scheme, so that a staff user signed in by session is recognised and
+        # told (403) that there is no token to revoke, rather than asked (401) to sign in.
+        return super().get_authenticators()
 
     def get_permissions(self) -> list[BasePermission]:
         return [AllowAny()] if self.request.method == "POST" else [HoldsBearerToken()]
@@ -68,7 +85,8 @@ class TokenView(APIView):
         body = {"token": raw, "expires_at": token.expires_at, "contact": contact}
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    # Only a bearer token can be revoked; a session sign-in is accepted only to be told so (403).
+    @extend_schema(request=None, responses={204: None}, auth=[{"bearerAuth": []}])
     def delete(self, request: Request) -> Response:
         request.auth.revoke()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,10 @@
 """The attendee's own profile and consent, and staff management of contacts."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -80,6 +82,17 @@ class ContactSerializer(serializers.ModelSerializer):
         # through the staff pages, which keep its history.
         read_only_fields = ["id", "consent_granted", "consent_timestamp", "created_at", "updated_at"]
 
+    # Nullable text columns where blank means "none": stored as NULL, as the admin's forms do.
+    # Stored as "", two contacts without a GoHighLevel id would collide on its unique constraint.
+    BLANK_IS_NULL = ("phone", "first_name", "last_name", "ghl_contact_id", "notes")
+
+    def to_internal_value(self, data: object) -> dict:
+        values = super().to_internal_value(data)
+        for field in self.BLANK_IS_NULL:
+            if values.get(field) == "":
+                values[field] = None
+        return values
+
     def get_has_password(self, contact: Contact) -> bool:
         return contact.has_usable_password()
 
@@ -123,6 +136,15 @@ class ContactViewSet(
 
     def get_queryset(self) -> QuerySet[Contact]:
         return Contact.objects.order_by("last_name", "first_name", "email", "id")
+
+    def get_object(self) -> Contact:
+        # compliance.api.exception_handler reads `get_codes()` off the exception, which Django's
+        # Http404 lacks: without this an unknown id is a 500. (Same as meetings.api, until the
+        # handler itself learns about Http404.)
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound("No such contact.") from None
 
     def perform_destroy(self, instance: Contact) -> None:
         instance.is_active = False
