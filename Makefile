@@ -24,9 +24,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 setup: $(VENV)/.runtime-installed
 setup-dev: $(VENV)/.dev-installed
 
-# The development server runs with DEBUG on, so no SECRET_KEY is needed; never in production.
+# Development settings, so that manage.py commands typed by hand work too (.env is never
+# committed; production sets its own environment, see README).
+.env:
+	printf '# Created by make run: development settings for this machine only.\nDEBUG=true\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+
 run: export DEBUG = true
-run: setup
+run: setup .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_staff_login

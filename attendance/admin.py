@@ -35,7 +35,6 @@ class SessionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SessionEvent
     fields = EVENT_FIELDS
     readonly_fields = EVENT_FIELDS
-    ordering = ("ts_server", "created_at", "id")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -20,8 +20,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.services import Fix, verify_position
 from contacts.models import Contact
-from meetings.geo import haversine_m, offset_point
+from meetings.geo import offset_point
 from meetings.models import Meeting
 
 # Never change it: every demo row's id is derived from it, and a new namespace would make the
@@ -329,15 +330,17 @@ SESSIONS: tuple[DemoSession, ...] = (
 
 
 def check_geofence(meeting: DemoMeeting, event: DemoEvent) -> None:
-    """Refuse a definition whose stated flag contradicts its distance from the meeting."""
+    """Refuse a definition whose stated flag is not the verdict the server would give."""
+    destination = Session(
+        meeting=Meeting(radius_meters=meeting.radius_meters), dest_lat=meeting.lat, dest_lng=meeting.lng
+    )
     if event.fix is None:
-        consistent = event.flag == LocationFlag.TIMEOUT and event.accuracy is None
+        fix = Fix(timed_out=True)
     else:
-        lat, lng = offset_point(meeting.lat, meeting.lng, *event.fix)
-        inside = haversine_m(meeting.lat, meeting.lng, lat, lng) <= meeting.radius_meters
-        consistent = event.flag == (LocationFlag.GRANTED if inside else LocationFlag.DENIED)
-    if not consistent:
-        raise ValueError(f"demo event {event} does not match meeting {meeting.key} (radius {meeting.radius_meters} m)")
+        fix = Fix(*offset_point(meeting.lat, meeting.lng, *event.fix), accuracy=event.accuracy)
+    verdict = verify_position(destination, fix)
+    if verdict.flag != event.flag or (event.fix is None and event.accuracy is not None):
+        raise ValueError(f"demo event {event} does not match meeting {meeting.key}: the server says {verdict.flag}")
 
 
 # --- Writing -----------------------------------------------------------------------------------

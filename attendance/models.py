@@ -1,11 +1,17 @@
-from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance.db import IdField, created_at_field, updated_at_field
-from meetings.models import latitude_check, longitude_check
-from meetings.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
+from meetings.validators import (
+    MAX_REPORTED_ACCURACY_METERS,
+    in_range,
+    latitude_check,
+    longitude_check,
+    validate_accuracy,
+    validate_latitude,
+    validate_longitude,
+)
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -34,9 +40,9 @@ class SessionQuerySet(models.QuerySet):
 
     def with_events(self) -> "SessionQuerySet":
         """Sessions with their contact, meeting and ordered events loaded up front."""
-        return self.select_related("contact", "meeting").prefetch_related(
-            Prefetch("events", queryset=SessionEvent.objects.order_by("ts_server", "created_at", "id"))
-        )
+        # Two queries, as the reference's selectinload: the session with its people, then its
+        # events (in SessionEvent's default order, oldest first).
+        return self.select_related("contact", "meeting").prefetch_related("events")
 
 
 class Session(models.Model):
@@ -57,8 +63,8 @@ class Session(models.Model):
     )
     dest_name = models.CharField("destination name", max_length=255)
     dest_address = models.CharField("destination address", max_length=500)
-    dest_lat = models.FloatField("destination latitude", validators=LATITUDE_VALIDATORS)
-    dest_lng = models.FloatField("destination longitude", validators=LONGITUDE_VALIDATORS)
+    dest_lat = models.FloatField("destination latitude", validators=[validate_latitude])
+    dest_lng = models.FloatField("destination longitude", validators=[validate_longitude])
     session_notes = models.TextField(null=True, blank=True)
     is_complete = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
@@ -143,11 +149,9 @@ class SessionEvent(models.Model):
     type = models.CharField(max_length=15, choices=EventType.choices)
     ts_client = models.DateTimeField("client time")
     ts_server = models.DateTimeField("server time", default=timezone.now)
-    lat = models.FloatField("latitude", null=True, blank=True, validators=LATITUDE_VALIDATORS)
-    lng = models.FloatField("longitude", null=True, blank=True, validators=LONGITUDE_VALIDATORS)
-    accuracy = models.FloatField(
-        "GPS accuracy (m)", null=True, blank=True, validators=[MinValueValidator(0, "Accuracy cannot be negative.")]
-    )
+    lat = models.FloatField("latitude", null=True, blank=True, validators=[validate_latitude])
+    lng = models.FloatField("longitude", null=True, blank=True, validators=[validate_longitude])
+    accuracy = models.FloatField("GPS accuracy (m)", null=True, blank=True, validators=[validate_accuracy])
     location_flag = models.CharField(max_length=7, choices=LocationFlag.choices)
     notes = models.TextField(null=True, blank=True)
     created_at = created_at_field()
@@ -172,7 +176,8 @@ class SessionEvent(models.Model):
                 name="ck_session_events_fix_unless_timeout",
             ),
             models.CheckConstraint(
-                condition=Q(accuracy__isnull=True) | Q(accuracy__gte=0), name="ck_session_events_accuracy_positive"
+                condition=Q(accuracy__isnull=True) | in_range("accuracy", 0, MAX_REPORTED_ACCURACY_METERS),
+                name="ck_session_events_accuracy_range",
             ),
         ]
         indexes = [
@@ -182,7 +187,8 @@ class SessionEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} at {self.ts_server:%Y-%m-%d %H:%M:%S} ({self.location_flag})"
+        at = timezone.localtime(self.ts_server)
+        return f"{self.get_type_display()} at {at:%Y-%m-%d %H:%M:%S %Z} ({self.get_location_flag_display()})"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -193,7 +199,3 @@ class SessionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("session events cannot be deleted")
-
-    @property
-    def has_fix(self) -> bool:
-        return self.lat is not None

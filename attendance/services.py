@@ -143,11 +143,12 @@ def verify_position(session: Session, fix: Fix) -> Verdict:
     if fix.timed_out or not fix.has_position:
         return Verdict(LocationFlag.TIMEOUT, VerdictReason.GPS_TIMEOUT, _distance(session, fix), radius)
     distance = _distance(session, fix)
-    if distance > radius:
+    # Written so that a NaN anywhere (which every comparison answers False) denies.
+    if not distance <= radius:
         return Verdict(LocationFlag.DENIED, VerdictReason.OUTSIDE_RADIUS, distance, radius)
     if fix.accuracy is None:
         return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_UNKNOWN, distance, radius)
-    if fix.accuracy > settings.MAX_ACCURACY_METERS:
+    if not fix.accuracy <= settings.MAX_ACCURACY_METERS:
         return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_TOO_LOW, distance, radius)
     return Verdict(LocationFlag.GRANTED, VerdictReason.WITHIN_RADIUS, distance, radius)
 

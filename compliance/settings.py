@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,20 @@ env = environ.Env()
 # /dev/null, to ignore a developer's .env).
 environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
-DEBUG = env.bool("DEBUG", default=False)
+
+def strict_bool(name: str, default: bool) -> bool:
+    """django-environ reads any unknown word as False; a typo in DEBUG must stop start-up instead."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+DEBUG = strict_bool("DEBUG", default=False)
 
 # A development key is only acceptable while DEBUG is on: with DEBUG off, sessions and signed
 # links (password set-up links, for example) would be forgeable by anyone who read this file.
@@ -101,9 +115,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "compliance.wsgi.application"
 
 # Embedded SQLite by default; PostgreSQL 15+ with DATABASE_URL=postgres://user@host:5432/name.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"].get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL (SQLite or PostgreSQL 15+).")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests at once on the embedded database: with write-ahead logging readers do
@@ -139,7 +154,11 @@ USE_TZ = True
 
 # Numbers typed without a country code ("(503) 555-0100") are read in this region before
 # being stored in E.164.
-PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default="US")
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default="US").upper()
+if PHONENUMBER_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_REGION must be a two-letter region code such as US, not {PHONENUMBER_DEFAULT_REGION!r}."
+    )
 PHONENUMBER_DB_FORMAT = "E164"
 
 STATIC_URL = "static/"

@@ -38,6 +38,14 @@ class ContactAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
             ]
         return fieldsets
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # As Django's UserAdmin does for passwords: a URL filter such as
+        # ?password_hash__startswith=pbkdf2 would let anyone who can view contacts read a hash
+        # one character at a time.
+        if lookup.startswith("password"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: Contact) -> str | None:
         return obj.full_name or None

@@ -21,8 +21,8 @@ class LegacyBcryptPasswordHasher(BCryptPasswordHasher):
 
     The legacy system hashed the raw password with bcrypt, which only ever read its first
     72 bytes. bcrypt 5 refuses longer input instead of truncating, so verification truncates
-    as the legacy library did. `must_update` makes Django re-hash with the current hasher on
-    the next successful sign-in.
+    as the legacy library did. It is never the default hasher, so Django re-hashes with the
+    default on the next successful sign-in (Contact.check_password passes it a setter).
     """
 
     algorithm = "legacy_bcrypt"
@@ -33,6 +33,3 @@ class LegacyBcryptPasswordHasher(BCryptPasswordHasher):
             return bcrypt.checkpw(password.encode()[:72], data.encode("ascii"))
         except ValueError:  # a malformed stored hash verifies nothing
             return False
-
-    def must_update(self, encoded: str) -> bool:
-        return True

@@ -1,4 +1,5 @@
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
@@ -15,6 +16,12 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(email=normalize_email(email))
 
 
+def validate_no_extension(number: object) -> None:
+    # E.164 has no room for an extension: storing the number without it would silently change it.
+    if getattr(number, "extension", None):
+        raise ValidationError("Phone extensions cannot be stored; give a direct number.", code="extension")
+
+
 def normalize_email(email: str) -> str:
     # Attendees type their address on a phone keyboard that capitalises at will; one person
     # must map to one row, so emails are stored and looked up in lower case.
@@ -26,7 +33,13 @@ class Contact(models.Model):
 
     id = IdField()
     email = models.EmailField(max_length=255)
-    phone = PhoneNumberField(max_length=20, null=True, blank=True, help_text="Stored in E.164, e.g. +15035550100.")
+    phone = PhoneNumberField(
+        max_length=20,
+        null=True,
+        blank=True,
+        validators=[validate_no_extension],
+        help_text="Stored in E.164, e.g. +15035550100.",
+    )
     first_name = models.CharField(max_length=100, null=True, blank=True)
     last_name = models.CharField(max_length=100, null=True, blank=True)
     password_hash = models.CharField(max_length=255, null=True, blank=True, editable=False)
@@ -64,6 +77,8 @@ class Contact(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.email:
             self.email = normalize_email(self.email)
+        # Every write path stores E.164 or nothing: never "", never a number that did not parse.
+        self.phone = self._meta.get_field("phone").clean(self.phone, self) if self.phone else None
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

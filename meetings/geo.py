@@ -9,9 +9,12 @@ serve, and only those are measured with the haversine formula.
 import math
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+from meetings.validators import validate_latitude, validate_longitude
 
 # Mean Earth radius (IUGG), in metres. Haversine on a sphere is within 0.5% of the ellipsoid.
 EARTH_RADIUS_M = 6_371_008.8
@@ -19,10 +22,11 @@ EARTH_RADIUS_M = 6_371_008.8
 
 def validate_point(lat: float, lng: float) -> None:
     """Raise ValueError unless (lat, lng) is a real position in degrees."""
-    if not (math.isfinite(lat) and -90 <= lat <= 90):
-        raise ValueError(f"latitude must be between -90 and 90, not {lat}")
-    if not (math.isfinite(lng) and -180 <= lng <= 180):
-        raise ValueError(f"longitude must be between -180 and 180, not {lng}")
+    for value, validator in ((lat, validate_latitude), (lng, validate_longitude)):
+        try:
+            validator(value)
+        except ValidationError as error:
+            raise ValueError(f"{error.messages[0]} Got {value}.") from None
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -7,7 +7,15 @@ from django.db.models import Q
 
 from compliance.db import IdField, created_at_field, updated_at_field
 from meetings.geo import bounding_box, haversine_expression, validate_point
-from meetings.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, validate_radius
+from meetings.validators import (
+    MAX_RADIUS_METERS,
+    in_range,
+    latitude_check,
+    longitude_check,
+    validate_latitude,
+    validate_longitude,
+    validate_radius,
+)
 
 
 def new_qr_code() -> str:
@@ -17,14 +25,6 @@ def new_qr_code() -> str:
     another's and cannot be guessed from it.
     """
     return secrets.token_urlsafe(16)
-
-
-def latitude_check(field: str) -> Q:
-    return Q(**{f"{field}__gte": -90, f"{field}__lte": 90})
-
-
-def longitude_check(field: str) -> Q:
-    return Q(**{f"{field}__gte": -180, f"{field}__lte": 180})
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -62,8 +62,8 @@ class Meeting(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)
     address = models.CharField(max_length=500)
-    lat = models.FloatField("latitude", validators=LATITUDE_VALIDATORS)
-    lng = models.FloatField("longitude", validators=LONGITUDE_VALIDATORS)
+    lat = models.FloatField("latitude", validators=[validate_latitude])
+    lng = models.FloatField("longitude", validators=[validate_longitude])
     radius_meters = models.FloatField(
         "check-in radius (m)",
         default=100.0,
@@ -93,7 +93,10 @@ class Meeting(models.Model):
             ),
             models.CheckConstraint(condition=latitude_check("lat"), name="ck_meetings_lat_range"),
             models.CheckConstraint(condition=longitude_check("lng"), name="ck_meetings_lng_range"),
-            models.CheckConstraint(condition=Q(radius_meters__gt=0), name="ck_meetings_radius_positive"),
+            models.CheckConstraint(
+                condition=in_range("radius_meters", 0, MAX_RADIUS_METERS, low_exclusive=True),
+                name="ck_meetings_radius_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["name"], name="ix_meetings_name"),

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Contact
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,19 @@ def test_add_form_creates_a_contact_with_a_normalised_email_and_phone(client, su
     contact = Contact.objects.get()
     assert (contact.email, str(contact.phone), contact.ghl_contact_id) == ("alex.kim@example.org", "+15035550199", None)
     assert contact.has_usable_password() is False
+
+
+@pytest.mark.parametrize("lookup", ["password_hash__startswith", "password_hash", "password_hash__regex"])
+def test_the_hash_cannot_be_probed_through_changelist_filters(client, lookup):
+    from django.contrib.auth.models import Permission
+
+    viewer = StaffUserFactory(username="viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    contact = ContactFactory()
+    contact.set_password("a secret")
+    contact.save()
+    client.force_login(viewer)
+
+    response = client.get(reverse("admin:contacts_contact_changelist"), {lookup: contact.password_hash[:6]})
+
+    assert response.status_code == 400

@@ -318,3 +318,9 @@ def test_a_check_in_costs_a_bounded_number_of_queries(session, django_assert_max
     # savepoint, lock, retry lookup, insert, status update, release.
     with django_assert_max_num_queries(6):
         services.check_in(session.id, report(event_id=str(uuid.uuid4())))
+
+
+@pytest.mark.parametrize("accuracy", [float("nan"), float("inf")])
+def test_a_nan_or_infinite_accuracy_never_verifies(session, accuracy):
+    verdict = services.verify_position(session, report(accuracy=accuracy).fix)
+    assert verdict.flag == LocationFlag.DENIED

@@ -1,6 +1,7 @@
 """The database itself guards every invariant, on SQLite and PostgreSQL alike."""
 
 import datetime as dt
+import math
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,20 +17,21 @@ from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory,
 pytestmark = pytest.mark.django_db
 
 
-def refused(**kwargs):
-    """Expect the database to refuse what happens inside the block."""
-    return pytest.raises(IntegrityError, **kwargs)
+def refused(match: str):
+    """Expect the database to refuse what happens inside the block, naming the rule it broke
+    (SQLite names a unique constraint's columns, PostgreSQL the constraint and its key)."""
+    return pytest.raises(IntegrityError, match=match)
 
 
 class TestContacts:
     def test_email_is_unique(self):
         ContactFactory(email="ann@example.org")
-        with refused(), transaction.atomic():
+        with refused(match=r"email"), transaction.atomic():
             ContactFactory(email="ann@example.org")
 
     def test_email_is_unique_whatever_its_case(self):
         ContactFactory(email="ann@example.org")
-        with refused(), transaction.atomic():
+        with refused(match=r"email"), transaction.atomic():
             ContactFactory(email="Ann@Example.ORG")
 
     def test_duplicate_email_is_a_clear_validation_error_in_forms(self):
@@ -43,7 +45,7 @@ class TestContacts:
         ContactFactory(ghl_contact_id=None)
         ContactFactory(ghl_contact_id=None)
         ContactFactory(ghl_contact_id="ghl-1")
-        with refused(), transaction.atomic():
+        with refused(match=r"ghl_contact_id"), transaction.atomic():
             ContactFactory(ghl_contact_id="ghl-1")
 
     def test_deleting_a_contact_with_sessions_is_refused(self):
@@ -53,7 +55,7 @@ class TestContacts:
 
     def test_deleting_a_contact_with_sessions_is_refused_by_the_database_too(self):
         session = SessionFactory()
-        with refused(), transaction.atomic():
+        with refused(match=r"(?i)foreign key"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM contacts WHERE id = %s", [session.contact_id])
             connection.check_constraints()
@@ -67,17 +69,18 @@ class TestMeetings:
 
     @pytest.mark.parametrize(("lat", "lng"), [(90.0001, 0), (-90.5, 0), (0, 180.01), (0, -181)])
     def test_coordinates_off_the_globe_are_refused(self, lat, lng):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_meetings_(lat|lng)_range"), transaction.atomic():
             MeetingFactory(lat=lat, lng=lng)
 
-    @pytest.mark.parametrize("radius", [0, -1])
-    def test_radius_must_be_positive(self, radius):
-        with refused(), transaction.atomic():
+    @pytest.mark.parametrize("radius", [0, -1, 10_000.1, math.inf, math.nan])
+    def test_radius_must_be_positive_finite_and_sane(self, radius):
+        # SQLite stores NaN as NULL, which the NOT NULL column refuses.
+        with refused(match=r"radius"), transaction.atomic():
             MeetingFactory(radius_meters=radius)
 
     def test_qr_code_is_unique(self):
         MeetingFactory(qr_code="poster-1")
-        with refused(), transaction.atomic():
+        with refused(match=r"qr_code"), transaction.atomic():
             MeetingFactory(qr_code="poster-1")
 
     def test_new_meetings_get_distinct_url_safe_qr_codes(self):
@@ -106,22 +109,40 @@ class TestMeetings:
         with pytest.raises(ProtectedError):
             session.meeting.delete()
 
+    def test_deleting_a_meeting_with_sessions_is_refused_by_the_database_too(self):
+        session = SessionFactory()
+        with refused(match=r"(?i)foreign key"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM meetings WHERE id = %s", [session.meeting_id])
+            connection.check_constraints()
+
+    @pytest.mark.parametrize("field", ["lat", "lng", "radius_meters"])
+    @pytest.mark.parametrize("value", [math.nan, math.inf])
+    def test_nan_and_infinity_are_validation_errors(self, field, value):
+        meeting = MeetingFactory.build(**{field: value})
+        with pytest.raises(ValidationError) as error:
+            meeting.full_clean()
+        assert field in error.value.message_dict
+
 
 class TestSessions:
     def test_status_outside_the_choices_is_refused(self):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_sessions_status_valid"), transaction.atomic():
             SessionFactory(status="paused")
 
-    def test_destination_off_the_globe_is_refused(self):
-        with refused(), transaction.atomic():
-            SessionFactory(dest_lat=91)
+    @pytest.mark.parametrize(
+        ("field", "value"), [("dest_lat", 91), ("dest_lat", -90.1), ("dest_lng", 180.5), ("dest_lng", -181)]
+    )
+    def test_destination_off_the_globe_is_refused(self, field, value):
+        with refused(match=rf"ck_sessions_{field}_range"), transaction.atomic():
+            SessionFactory(**{field: value})
 
     @pytest.mark.parametrize("first", [SessionStatus.ACTIVE, SessionStatus.CHECKED_IN])
     @pytest.mark.parametrize("second", [SessionStatus.ACTIVE, SessionStatus.CHECKED_IN])
     def test_a_contact_has_at_most_one_open_session(self, first, second):
         contact = ContactFactory()
         SessionFactory(contact=contact, status=first)
-        with refused(), transaction.atomic():
+        with refused(match=r"contact_id"), transaction.atomic():
             SessionFactory(contact=contact, status=second)
 
     def test_reopening_a_closed_session_beside_an_open_one_is_refused(self):
@@ -129,7 +150,7 @@ class TestSessions:
         SessionFactory(contact=contact, status=SessionStatus.ACTIVE)
         closed = SessionFactory(contact=contact, status=SessionStatus.COMPLETED)
         closed.status = SessionStatus.CHECKED_IN
-        with refused(), transaction.atomic():
+        with refused(match=r"contact_id"), transaction.atomic():
             closed.save()
 
     def test_closed_sessions_do_not_count_as_open(self):
@@ -162,19 +183,26 @@ class TestSessions:
         with pytest.raises(ProtectedError):
             event.session.delete()
 
+    def test_deleting_a_session_with_events_is_refused_by_the_database_too(self):
+        event = SessionEventFactory()
+        with refused(match=r"(?i)foreign key"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM sessions WHERE id = %s", [event.session_id])
+            connection.check_constraints()
+
 
 class TestSessionEvents:
     def test_type_outside_the_choices_is_refused(self):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_session_events_type_valid"), transaction.atomic():
             SessionEventFactory(type="teleport")
 
     def test_location_flag_outside_the_choices_is_refused(self):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_session_events_location_flag_valid"), transaction.atomic():
             SessionEventFactory(location_flag="maybe")
 
     @pytest.mark.parametrize("flag", [LocationFlag.GRANTED, LocationFlag.DENIED])
     def test_a_verdict_other_than_timeout_needs_coordinates(self, flag):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_session_events_fix_unless_timeout"), transaction.atomic():
             SessionEventFactory(location_flag=flag, lat=None, lng=None)
 
     def test_a_timeout_may_have_no_coordinates(self):
@@ -182,17 +210,24 @@ class TestSessionEvents:
         assert event.lat is None
 
     def test_half_a_position_is_refused(self):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_session_events_position_valid"), transaction.atomic():
             SessionEventFactory(timed_out=True, lat=45.5)
 
     @pytest.mark.parametrize(("lat", "lng"), [(-91, 0), (0, 200)])
     def test_a_position_off_the_globe_is_refused(self, lat, lng):
-        with refused(), transaction.atomic():
+        with refused(match=r"ck_session_events_position_valid"), transaction.atomic():
             SessionEventFactory(lat=lat, lng=lng)
 
-    def test_negative_accuracy_is_refused(self):
-        with refused(), transaction.atomic():
-            SessionEventFactory(accuracy=-1)
+    @pytest.mark.parametrize("accuracy", [-1, math.inf, 2e7 + 1])
+    def test_impossible_accuracy_is_refused(self, accuracy):
+        with refused(match=r"ck_session_events_accuracy_range"), transaction.atomic():
+            SessionEventFactory(accuracy=accuracy)
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores NaN as NULL")
+    @pytest.mark.parametrize("field", ["lat", "lng", "accuracy"])
+    def test_nan_is_refused(self, field):
+        with refused(match=r"ck_session_events_"), transaction.atomic():
+            SessionEventFactory(**{field: math.nan})
 
     def test_an_event_cannot_be_changed(self):
         event = SessionEventFactory()
@@ -223,7 +258,7 @@ class TestSessionEvents:
             lat=0,
             lng=0,
         )
-        with refused(), transaction.atomic():
+        with refused(match=r"session_events\.id|session_events_pkey"), transaction.atomic():
             copy.save()
         event.refresh_from_db()
         assert event.location_flag == LocationFlag.GRANTED
@@ -254,3 +289,21 @@ class TestTimestampsAndIds:
         contact.refresh_from_db()
         assert contact.consent_granted is True
         assert contact.consent_timestamp >= before
+
+
+class TestEvidenceInTheDatabase:
+    """Raw SQL cannot rewrite evidence either (attendance migration 0003's triggers)."""
+
+    def test_an_event_cannot_be_updated_with_raw_sql(self):
+        event = SessionEventFactory()
+        with refused(match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE session_events SET location_flag = 'denied' WHERE id = %s", [event.id])
+        event.refresh_from_db()
+        assert event.location_flag == LocationFlag.GRANTED
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test runner empties tables with DELETE")
+    def test_an_event_cannot_be_deleted_with_raw_sql(self):
+        event = SessionEventFactory()
+        with refused(match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM session_events WHERE id = %s", [event.id])
+        assert SessionEvent.objects.filter(pk=event.pk).exists()

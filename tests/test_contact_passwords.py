@@ -70,3 +70,23 @@ def test_a_contact_without_a_password_cannot_sign_in():
     assert not contact.check_password("")
     contact.set_password(None)
     assert not contact.has_usable_password()
+
+
+@pytest.mark.parametrize("variant", ["$2a$", "$2y$"])
+def test_older_bcrypt_variants_verify_too(variant):
+    raw_hash = bcrypt.hashpw(b"legacy secret", bcrypt.gensalt(rounds=4)).decode().replace("$2b$", variant, 1)
+    contact = ContactFactory(password_hash=raw_hash)
+    assert contact.check_password("legacy secret")
+    contact.refresh_from_db()
+    assert identify_hasher(contact.password_hash).algorithm == get_hasher("default").algorithm
+
+
+def test_with_the_production_hashers_a_legacy_hash_is_upgraded_to_pbkdf2(settings):
+    from compliance import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    contact = legacy_contact(b"legacy secret")
+    assert contact.check_password("legacy secret")
+    contact.refresh_from_db()
+    assert contact.password_hash.startswith("pbkdf2_sha256$")
+    assert contact.check_password("legacy secret")

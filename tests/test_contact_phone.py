@@ -34,8 +34,23 @@ def test_invalid_numbers_are_refused_with_a_message(typed):
     assert "phone" in error.value.message_dict
 
 
-def test_phone_is_optional():
-    contact = Contact(email="nophone@example.org")
+@pytest.mark.parametrize("blank", [None, ""])
+def test_phone_is_optional_and_missing_is_stored_as_null(blank):
+    contact = Contact(email="nophone@example.org", phone=blank)
     contact.full_clean()
     contact.save()
-    assert Contact.objects.get(pk=contact.pk).phone in (None, "")
+    assert Contact.objects.get(pk=contact.pk).phone is None
+
+
+@pytest.mark.parametrize("typed", ["not a phone", "12345"])
+def test_every_write_path_refuses_an_invalid_number(typed):
+    with pytest.raises(ValidationError):
+        Contact.objects.create(email="raw@example.org", phone=typed)
+    assert not Contact.objects.exists()
+
+
+def test_a_number_with_an_extension_is_refused_rather_than_truncated():
+    contact = Contact(email="ext@example.org", phone="+1 503 555 0123 ext. 42")
+    with pytest.raises(ValidationError) as error:
+        contact.full_clean()
+    assert "phone" in error.value.message_dict

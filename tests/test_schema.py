@@ -220,3 +220,30 @@ def test_database_defaults_apply_to_rows_written_outside_django(table, column):
     assert value == REFERENCE_DEFAULTS[(table, column)]
     assert created_at is not None
     assert updated_at is not None
+
+
+# Every rule the database enforces beyond the reference, by the name a violation reports.
+CHECK_AND_UNIQUE_RULES = {
+    "meetings": {"ck_meetings_lat_range", "ck_meetings_lng_range", "ck_meetings_radius_range"},
+    "sessions": {
+        "ck_sessions_status_valid",
+        "ck_sessions_dest_lat_range",
+        "ck_sessions_dest_lng_range",
+        "uq_sessions_one_open_per_contact",
+    },
+    "session_events": {
+        "ck_session_events_type_valid",
+        "ck_session_events_location_flag_valid",
+        "ck_session_events_position_valid",
+        "ck_session_events_fix_unless_timeout",
+        "ck_session_events_accuracy_range",
+    },
+}
+
+
+@pytest.mark.parametrize("table", CHECK_AND_UNIQUE_RULES)
+def test_the_databases_own_rules_exist_by_name(table):
+    found = constraints(table)
+    for name in CHECK_AND_UNIQUE_RULES[table]:
+        assert name in found, f"{table} lacks {name}"
+        assert found[name]["check"] or found[name]["unique"]

@@ -27,7 +27,7 @@ MODELS = (Meeting, Contact, Session, SessionEvent)
 
 def seed() -> str:
     output = StringIO()
-    call_command("seed_demo", stdout=output)
+    call_command("seed_demo", force=True, stdout=output)
     return output.getvalue()
 
 
@@ -208,3 +208,16 @@ def test_a_clash_with_existing_data_writes_nothing_and_says_why():
         seed()
 
     assert row_counts() == {"Meeting": 0, "Contact": 1, "Session": 0, "SessionEvent": 0}
+
+
+def test_refuses_without_debug_or_force_so_production_never_gets_fake_evidence(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Refusing to write demo attendance data"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Session.objects.exists()
+
+
+def test_runs_with_debug_on(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    assert Session.objects.exists()

@@ -84,3 +84,23 @@ def test_a_public_base_url_that_is_not_absolute_http_stops_start_up(url):
     result = start(DEBUG="true", PUBLIC_BASE_URL=url)
     assert result.returncode != 0
     assert "PUBLIC_BASE_URL must be an absolute http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"DEBUG": "true", "PHONE_REGION": "XX"}, "PHONE_REGION must be a two-letter region code"),
+        ({"DEBUG": "true", "DATABASE_URL": "mysqlx://nowhere/db"}, "DATABASE_URL"),
+    ],
+)
+def test_a_bad_value_stops_start_up_with_a_clear_message(variables, message):
+    result = start(**variables)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_an_empty_database_url_means_the_embedded_database():
+    result = start(DEBUG="true", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[2] == "django.db.backends.sqlite3"

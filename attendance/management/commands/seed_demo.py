@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from attendance.demo import SeedReport, seed_demo
 
@@ -10,7 +11,19 @@ class Command(BaseCommand):
         "already exist are left as they are and nothing is duplicated."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Write demo data even with DEBUG off. Demo sessions look like real evidence: never in production.",
+        )
+
+    def handle(self, *args, force: bool, **options) -> None:
+        if not (settings.DEBUG or force):
+            raise CommandError(
+                "Refusing to write demo attendance data with DEBUG off: this may be a production database. "
+                "Run with DEBUG=true for development, or pass --force if you are sure."
+            )
         try:
             report = seed_demo()
         except ValidationError as error:
