@@ -4,7 +4,9 @@ Every error is JSON with `detail` (for people) and `code` (for programs); valida
 `errors`, naming each field. Domain errors from the services keep their own codes.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -30,8 +32,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             {"detail": exc.detail, "code": exc.code, **exc.context},
             status=ATTENDANCE_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
         )
+    # Django's own exceptions become DRF's, so that every answer below has a code.
     if isinstance(exc, SessionNotFound):
         exc = exceptions.NotFound("No such session.")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
