@@ -100,3 +100,14 @@ class SessionEventFactory(factory.django.DjangoModelFactory):
 
     class Params:
         timed_out = factory.Trait(location_flag=LocationFlag.TIMEOUT, lat=None, lng=None, accuracy=None)
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """An attendee's token. Its value is unknown to the test: use ApiToken.issue() to get one."""
+
+    class Meta:
+        model = "access.ApiToken"
+
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = factory.Sequence(lambda n: f"tok{n:05d}")
+    contact = factory.SubFactory(ContactFactory)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from factory.django import DjangoModelFactory
 
-from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from tests.factories import ApiTokenFactory, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,10 @@ PAGES = [
     AdminPage("attendance_sessionevent_add", superuser_status=403),
     AdminPage("attendance_sessionevent_change", SessionEventFactory),  # view-only, see test_admin_events
     AdminPage("attendance_sessionevent_delete", SessionEventFactory, superuser_status=403),
+    AdminPage("access_apitoken_changelist"),
+    AdminPage("access_apitoken_add", superuser_status=403),  # issued by sign-in or the command only
+    AdminPage("access_apitoken_change", ApiTokenFactory),
+    AdminPage("access_apitoken_delete", ApiTokenFactory, superuser_status=403),
 ]
 
 
