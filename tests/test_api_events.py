@@ -1,0 +1,229 @@
+"""/api/v1/events/: staff read every attendance event; nobody changes or deletes one."""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from access.models import ApiToken
+from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
+from meetings.geo import offset_point
+from tests.conftest import API_MODELS, bearer_client
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = "/api/v1/events/"
+EVENT_FIELDS = {
+    "id",
+    "session_id",
+    "type",
+    "ts_client",
+    "ts_server",
+    "lat",
+    "lng",
+    "accuracy",
+    "location_flag",
+    "distance_m",
+    "notes",
+    "created_at",
+    "session_status",
+    "verification",
+}
+
+
+def event_url(event: SessionEvent | str) -> str:
+    return f"{EVENTS}{event.pk if isinstance(event, SessionEvent) else event}/"
+
+
+@pytest.fixture
+def viewer_api():
+    """A staff integration that may read everything and change nothing."""
+    user = UserFactory(username="viewer", is_staff=True)
+    codenames = [f"view_{label.split('.')[1]}" for label in API_MODELS]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    _, raw = ApiToken.issue(user=user, name="tests")
+    return bearer_client(raw)
+
+
+@pytest.fixture
+def client_for(persona_client, viewer_api) -> Callable:
+    return lambda persona: viewer_api if persona == "viewer" else persona_client(persona)
+
+
+@pytest.fixture
+def event(attendee) -> SessionEvent:
+    """A verified check-in by the `attendee` persona."""
+    session = SessionFactory(contact=attendee, status=SessionStatus.CHECKED_IN)
+    return SessionEventFactory(session=session, notes="At the front desk")
+
+
+# --- Permission matrix ------------------------------------------------------------------------
+
+READ = {"attendee": 403, "other_attendee": 403, "staff": 200, "viewer": 200}
+NO_WRITES = {"attendee": 403, "other_attendee": 403, "staff": 405, "viewer": 403}
+MATRIX = {
+    ("get", "list"): READ,
+    ("get", "detail"): READ,
+    ("post", "list"): NO_WRITES,
+    ("put", "detail"): NO_WRITES,
+    ("patch", "detail"): NO_WRITES,
+    ("delete", "detail"): NO_WRITES,
+    ("delete", "list"): NO_WRITES,
+}
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "attendee", "other_attendee", "staff", "viewer"])
+@pytest.mark.parametrize(("method", "target"), MATRIX)
+def test_permission_matrix(client_for, event, persona, method, target):
+    path = EVENTS if target == "list" else event_url(event)
+    body = {"location_flag": "granted", "notes": "changed"} if method != "get" else None
+    response = getattr(client_for(persona), method)(path, data=body, format="json")
+    expected = 401 if persona == "anonymous" else MATRIX[(method, target)][persona]
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert response.json()["code"]
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_no_endpoint_changes_or_deletes_an_event(staff_api, event, method):
+    before = SessionEvent.objects.values().get(pk=event.pk)
+    response = getattr(staff_api, method)(event_url(event), {"location_flag": "denied"}, format="json")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert SessionEvent.objects.values().get(pk=event.pk) == before
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def test_the_list_is_newest_first_with_the_servers_verdict(staff_api, event):
+    session = event.session
+    far = offset_point(session.dest_lat, session.dest_lng, north_m=400, east_m=0)
+    later = SessionEventFactory(
+        session=session,
+        type=EventType.LOCATION_UPDATE,
+        location_flag=LocationFlag.DENIED,
+        lat=far[0],
+        lng=far[1],
+        ts_server=timezone.now() + dt.timedelta(minutes=1),
+    )
+    body = staff_api.get(EVENTS).json()
+    assert body["count"] == 2
+    newest, oldest = body["results"]
+    assert (newest["id"], oldest["id"]) == (later.pk, event.pk)
+    assert set(newest) == EVENT_FIELDS
+    assert (newest["location_flag"], newest["verification"]["reason"]) == ("denied", "outside_radius")
+    assert newest["distance_m"] == pytest.approx(400, abs=1)
+    assert newest["verification"]["radius_m"] == session.meeting.radius_meters
+    assert (oldest["session_id"], oldest["session_status"], oldest["notes"]) == (
+        session.pk,
+        "checked_in",
+        "At the front desk",
+    )
+
+
+def test_a_timed_out_event_has_no_distance(staff_api):
+    event = SessionEventFactory(timed_out=True)
+    body = staff_api.get(event_url(event)).json()
+    assert (body["lat"], body["distance_m"], body["verification"]["reason"]) == (None, None, "gps_timeout")
+
+
+@pytest.mark.parametrize("pk", [str(uuid.uuid4()), "nope"])
+def test_an_unknown_event_is_404(staff_api, pk):
+    response = staff_api.get(event_url(pk))
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+class TestFilters:
+    @pytest.fixture
+    def events(self):
+        """Two contacts' evidence at two meetings over two hours."""
+        now = timezone.now()
+        ann, bob = ContactFactory(consenting=True), ContactFactory(consenting=True)
+        ann_session = SessionFactory(contact=ann, meeting=MeetingFactory(), status=SessionStatus.COMPLETED)
+        bob_session = SessionFactory(contact=bob, meeting=MeetingFactory(lat=PORTLAND[0] + 0.01), status="active")
+        return {
+            "ann-denied": SessionEventFactory(
+                session=ann_session,
+                location_flag=LocationFlag.DENIED,
+                lat=PORTLAND[0] + 0.01,
+                ts_server=now - dt.timedelta(hours=2),
+            ),
+            "ann-check-in": SessionEventFactory(session=ann_session, ts_server=now - dt.timedelta(minutes=90)),
+            "ann-check-out": SessionEventFactory(
+                session=ann_session, type=EventType.CHECK_OUT, ts_server=now - dt.timedelta(minutes=30)
+            ),
+            "bob-timeout": SessionEventFactory(session=bob_session, timed_out=True, ts_server=now),
+        }
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            (lambda e: {"session_id": e["bob-timeout"].session_id}, ["bob-timeout"]),
+            (
+                lambda e: {"contact_id": e["ann-denied"].session.contact_id},
+                ["ann-check-out", "ann-check-in", "ann-denied"],
+            ),
+            (lambda e: {"type": "check_out"}, ["ann-check-out"]),
+            (lambda e: {"location_flag": "denied"}, ["ann-denied"]),
+            (lambda e: {"location_flag": "timeout"}, ["bob-timeout"]),
+            (
+                lambda e: {"ts_server_after": (timezone.now() - dt.timedelta(minutes=100)).isoformat()},
+                ["bob-timeout", "ann-check-out", "ann-check-in"],
+            ),
+            (
+                lambda e: {"ts_server_before": e["ann-check-in"].ts_server.isoformat()},
+                ["ann-denied"],
+            ),
+            (
+                lambda e: {
+                    "contact_id": e["ann-denied"].session.contact_id.upper(),
+                    "type": "check_in",
+                    "location_flag": "granted",
+                    "ts_server_after": e["ann-check-in"].ts_server.isoformat(),
+                },
+                ["ann-check-in"],
+            ),
+        ],
+        ids=["session", "contact", "type", "denied", "timeout", "after", "before-is-exclusive", "combined"],
+    )
+    def test_staff_filter(self, staff_api, events, query, expected):
+        response = staff_api.get(EVENTS, query(events))
+        assert response.status_code == 200, response.content
+        names = {e.pk: name for name, e in events.items()}
+        assert [names[e["id"]] for e in response.json()["results"]] == expected
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"session_id": "nope"},
+            {"contact_id": "12"},
+            {"type": "check-in"},
+            {"location_flag": "verified"},
+            {"ts_server_after": "last tuesday"},
+            {"ts_server_before": "9999-12-31T23:59:59-14:00"},
+            {"ts_server_after": "0001-01-01T00:00:00+14:00"},
+            {"session_id": "x" * 100_000},
+        ],
+    )
+    def test_bad_filter_values_are_a_400_naming_the_parameter(self, staff_api, query):
+        response = staff_api.get(EVENTS, query)
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert body["code"] == "invalid"
+        assert set(body["errors"]) == set(query)
+
+
+@pytest.mark.parametrize("rows", [3, 15])
+def test_the_list_runs_a_constant_number_of_queries(staff_api, django_assert_max_num_queries, rows):
+    # Each event in its own session, contact and meeting: nothing is shared that could hide an N+1.
+    for _ in range(rows):
+        SessionEventFactory(session=SessionFactory(status=SessionStatus.CHECKED_IN))
+    # token look-up and last-use stamp, permissions (user's, groups'), count, page.
+    with django_assert_max_num_queries(6):
+        response = staff_api.get(EVENTS)
+    assert len(response.json()["results"]) == rows
