@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import haversine_m, validate_point
+from meetings.geo import haversine_m
 from meetings.models import Meeting
+from meetings.validators import validate_accuracy, validate_latitude, validate_longitude
 
 
 class AttendanceError(Exception):
@@ -319,38 +321,53 @@ def _lock_session(session_id: str, contact: Contact | None) -> Session:
 
 
 def _check_report(report: EventReport) -> None:
+    """Refuse a report no phone could honestly send. Errors name the `field` at fault."""
     ts_client = report.ts_client
     if timezone.is_naive(ts_client):
         raise AttendanceError(
             AttendanceError.CLIENT_TIME_WITHOUT_OFFSET,
             "ts_client must include a UTC offset, e.g. 2026-11-25T18:00:00Z.",
+            field="ts_client",
         )
     now = timezone.now()
     if ts_client > now + settings.MAX_CLIENT_CLOCK_AHEAD:
         raise AttendanceError(
-            AttendanceError.CLIENT_TIME_IN_FUTURE, "ts_client is in the future; check the phone's clock."
+            AttendanceError.CLIENT_TIME_IN_FUTURE,
+            "ts_client is in the future; check the phone's clock.",
+            field="ts_client",
         )
     if ts_client < now - settings.MAX_CLIENT_DELAY:
         raise AttendanceError(
             AttendanceError.CLIENT_TIME_TOO_OLD,
             f"ts_client is older than the {settings.MAX_CLIENT_DELAY.days} days an event may wait to be sent.",
+            field="ts_client",
         )
     fix = report.fix
     if (fix.lat is None) != (fix.lng is None):
-        raise AttendanceError(AttendanceError.INVALID_POSITION, "Give both lat and lng, or neither.")
+        raise AttendanceError(
+            AttendanceError.INVALID_POSITION,
+            "Give both lat and lng, or neither.",
+            field="lng" if fix.lng is None else "lat",
+        )
     if not fix.timed_out and not fix.has_position:
-        raise AttendanceError(AttendanceError.POSITION_REQUIRED, "lat and lng are required unless gps_timeout is true.")
+        raise AttendanceError(
+            AttendanceError.POSITION_REQUIRED, "lat and lng are required unless gps_timeout is true.", field="lat"
+        )
     if fix.has_position:
         _check_position(fix.lat, fix.lng)
-    if fix.accuracy is not None and not fix.accuracy >= 0:
-        raise AttendanceError(AttendanceError.INVALID_POSITION, "accuracy must be a number of metres, 0 or more.")
+    if fix.accuracy is not None:
+        try:
+            validate_accuracy(fix.accuracy)
+        except ValidationError as error:
+            raise AttendanceError(AttendanceError.INVALID_POSITION, error.messages[0], field="accuracy") from None
 
 
 def _check_position(lat: float, lng: float) -> None:
-    try:
-        validate_point(lat, lng)
-    except ValueError as error:
-        raise AttendanceError(AttendanceError.INVALID_POSITION, str(error)) from None
+    for field, value, check in (("lat", lat, validate_latitude), ("lng", lng, validate_longitude)):
+        try:
+            check(value)
+        except ValidationError as error:
+            raise AttendanceError(AttendanceError.INVALID_POSITION, error.messages[0], field=field) from None
 
 
 def _normalise_event_id(event_id: str | None) -> str | None:
@@ -361,7 +378,9 @@ def _normalise_event_id(event_id: str | None) -> str | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.version != 4:
-        raise AttendanceError(AttendanceError.INVALID_EVENT_ID, "id must be a UUID4, e.g. from crypto.randomUUID().")
+        raise AttendanceError(
+            AttendanceError.INVALID_EVENT_ID, "id must be a UUID4, e.g. from crypto.randomUUID().", field="id"
+        )
     return str(parsed)
 
 

@@ -445,7 +445,7 @@ def test_revoke_selected_tokens_stops_them_and_leaves_the_record(token_admin, at
         follow=True,
     )
 
-    assert "Revoked 1 api token. 1 already revoked, left as is." in response.content.decode()
+    assert "Revoked 1 API token. 1 already revoked, left as is." in response.content.decode()
     assert_refused(bearer_client(raw).get(ME_URL), "authentication_failed")
     assert bearer_client(kept).get(ME_URL).status_code == 200
     assert ApiToken.objects.get(pk=revoked_before.pk).revoked_at == first_revocation

@@ -324,3 +324,22 @@ def test_a_check_in_costs_a_bounded_number_of_queries(session, django_assert_max
 def test_a_nan_or_infinite_accuracy_never_verifies(session, accuracy):
     verdict = services.verify_position(session, report(accuracy=accuracy).fix)
     assert verdict.flag == LocationFlag.DENIED
+
+
+@pytest.mark.parametrize(
+    ("bad_report", "field"),
+    [
+        (lambda: report(ts_client=timezone.now() + dt.timedelta(hours=1)), "ts_client"),
+        (lambda: report(fix=Fix()), "lat"),
+        (lambda: report(fix=Fix(45.5, None, 5)), "lng"),
+        (lambda: report(fix=Fix(45.5, 200, 5)), "lng"),
+        (lambda: report(accuracy=float("inf")), "accuracy"),
+        (lambda: report(accuracy=3e7), "accuracy"),
+        (lambda: report(event_id="nope"), "id"),
+    ],
+)
+def test_input_errors_name_the_field(session, bad_report, field):
+    with pytest.raises(AttendanceError) as error:
+        services.check_in(session.id, bad_report())
+    assert error.value.context["field"] == field
+    assert not SessionEvent.objects.exists()
