@@ -41,6 +41,27 @@ def bearer_client(raw_token: str):
     return client
 
 
+def staff_client_with(*codenames: str):
+    """An API client for a staff user holding exactly these permissions ("view_meeting", ...)."""
+    from django.contrib.auth.models import Permission
+
+    from access.models import ApiToken
+
+    user = StaffUserFactory()
+    app_labels = {label.split(".")[0] for label in API_MODELS}
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=app_labels, codename__in=codenames)
+    )
+    _, raw = ApiToken.issue(user=user, name="tests")
+    return bearer_client(raw)
+
+
+@pytest.fixture
+def viewer_api(db):
+    """A staff integration that may read everything and change nothing."""
+    return staff_client_with(*(f"view_{label.split('.')[1]}" for label in API_MODELS))
+
+
 @pytest.fixture
 def api_staff_user(db):
     from django.contrib.auth.models import Permission
@@ -87,7 +108,7 @@ def other_attendee_api(other_attendee):
 
 @pytest.fixture
 def persona_client(request, api_client):
-    """Look up a persona's client by name: anonymous, attendee, other_attendee or staff."""
+    """Look up a persona's client by name: anonymous, attendee, other_attendee, staff or viewer."""
 
     def client_for(persona: str):
         return {
@@ -95,6 +116,7 @@ def persona_client(request, api_client):
             "attendee": lambda: request.getfixturevalue("attendee_api"),
             "other_attendee": lambda: request.getfixturevalue("other_attendee_api"),
             "staff": lambda: request.getfixturevalue("staff_api"),
+            "viewer": lambda: request.getfixturevalue("viewer_api"),
         }[persona]()
 
     return client_for

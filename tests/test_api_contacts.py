@@ -1,7 +1,6 @@
 """/contacts/: staff manage attendees; a password is write-only, consent stays the attendee's."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -76,15 +75,6 @@ def test_permission_matrix(persona_client, attendee, persona, name, method, on_c
     if persona != "staff":
         assert response.json()["code"] == ("not_authenticated" if persona == "anonymous" else "permission_denied")
         assert list(Contact.objects.order_by("pk").values()) == before
-
-
-@pytest.fixture
-def viewer_api(db) -> APIClient:
-    """A staff integration that may only read contacts."""
-    user = StaffUserFactory(username="viewer")
-    user.user_permissions.add(Permission.objects.get(content_type__app_label="contacts", codename="view_contact"))
-    _, raw = ApiToken.issue(user=user)
-    return bearer_client(raw)
 
 
 @pytest.mark.parametrize("name, method, on_contact, body, staff_status", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])

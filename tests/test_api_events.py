@@ -2,17 +2,13 @@
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from access.models import ApiToken
 from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
 from meetings.geo import offset_point
-from tests.conftest import API_MODELS, bearer_client
-from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +36,6 @@ def event_url(event: SessionEvent | str) -> str:
 
 
 @pytest.fixture
-def viewer_api():
-    """A staff integration that may read everything and change nothing."""
-    user = UserFactory(username="viewer", is_staff=True)
-    codenames = [f"view_{label.split('.')[1]}" for label in API_MODELS]
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    _, raw = ApiToken.issue(user=user, name="tests")
-    return bearer_client(raw)
-
-
-@pytest.fixture
-def client_for(persona_client, viewer_api) -> Callable:
-    return lambda persona: viewer_api if persona == "viewer" else persona_client(persona)
-
-
-@pytest.fixture
 def event(attendee) -> SessionEvent:
     """A verified check-in by the `attendee` persona."""
     session = SessionFactory(contact=attendee, status=SessionStatus.CHECKED_IN)
@@ -78,10 +59,10 @@ MATRIX = {
 
 @pytest.mark.parametrize("persona", ["anonymous", "attendee", "other_attendee", "staff", "viewer"])
 @pytest.mark.parametrize(("method", "target"), MATRIX)
-def test_permission_matrix(client_for, event, persona, method, target):
+def test_permission_matrix(persona_client, event, persona, method, target):
     path = EVENTS if target == "list" else event_url(event)
     body = {"location_flag": "granted", "notes": "changed"} if method != "get" else None
-    response = getattr(client_for(persona), method)(path, data=body, format="json")
+    response = getattr(persona_client(persona), method)(path, data=body, format="json")
     expected = 401 if persona == "anonymous" else MATRIX[(method, target)][persona]
     assert response.status_code == expected, response.content
     if expected >= 400:

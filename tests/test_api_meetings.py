@@ -9,11 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from access.models import ApiToken
 from meetings.geo import haversine_m, offset_point
 from meetings.models import Meeting
-from tests.conftest import bearer_client
-from tests.factories import PORTLAND, MeetingFactory, StaffUserFactory, UserFactory
+from tests.conftest import staff_client_with
+from tests.factories import PORTLAND, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,12 +69,6 @@ def error_fields(response) -> set[str]:
 
 
 # --- personas -----------------------------------------------------------------------------------
-
-
-def staff_client_with(*codenames: str) -> APIClient:
-    user = StaffUserFactory()
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="meetings", codename__in=codenames))
-    return bearer_client(ApiToken.issue(user=user)[1])
 
 
 @pytest.fixture

@@ -7,18 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.models import ApiToken
 from attendance.models import EventType, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
 from meetings.geo import offset_point
 from meetings.models import Meeting
-from tests.conftest import API_MODELS, bearer_client
-from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,28 +96,6 @@ def session(attendee, meeting) -> Session:
     return SessionFactory(contact=attendee, meeting=meeting, status=SessionStatus.ACTIVE)
 
 
-def staff_client_with(*codenames: str):
-    user = UserFactory(username=f"staff-{uuid.uuid4().hex[:8]}", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label__in=["attendance", "meetings", "contacts"], codename__in=codenames
-        )
-    )
-    _, raw = ApiToken.issue(user=user, name="tests")
-    return bearer_client(raw)
-
-
-@pytest.fixture
-def viewer_api():
-    """A staff integration that may read everything and change nothing."""
-    return staff_client_with(*(f"view_{label.split('.')[1]}" for label in API_MODELS))
-
-
-@pytest.fixture
-def client_for(persona_client, viewer_api) -> Callable:
-    return lambda persona: viewer_api if persona == "viewer" else persona_client(persona)
-
-
 # --- Permission matrix ------------------------------------------------------------------------
 
 PERSONAS = ("anonymous", "attendee", "other_attendee", "staff", "viewer")
@@ -170,11 +145,13 @@ MATRIX = {
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", MATRIX)
-def test_permission_matrix(client_for, attendee, meeting, name, persona):
+def test_permission_matrix(persona_client, attendee, meeting, name, persona):
     endpoint = MATRIX[name]
     session = SessionFactory(contact=attendee, meeting=meeting, status=endpoint.status)
     body = endpoint.body(session, persona)
-    response = getattr(client_for(persona), endpoint.method)(endpoint.path(session, attendee), data=body, format="json")
+    response = getattr(persona_client(persona), endpoint.method)(
+        endpoint.path(session, attendee), data=body, format="json"
+    )
     expected = 401 if persona == "anonymous" else getattr(endpoint, persona)
     assert response.status_code == expected, response.content
     assert response["Content-Type"] == "application/json"
