@@ -1,5 +1,7 @@
 """Every API error is JSON with `detail` and `code`, whichever layer raised it."""
 
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -28,3 +30,12 @@ def test_djangos_own_exceptions_get_a_status_and_a_code(exc, status, code):
 
 def test_an_unknown_route_under_the_api_is_a_404(api_client):
     assert api_client.get("/api/v1/no-such-thing/").status_code == 404
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(api_client, attendee_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"email": "a" * 20_000 + "@example.org", "password": "x"})
+    for client, url in [(api_client, "/api/v1/auth/token/"), (attendee_api, "/api/v1/sessions/")]:
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code == 413
+        assert response.json()["code"] == "request_too_large"
