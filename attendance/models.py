@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.db import IdField, created_at_field, updated_at_field
+from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
 from meetings.validators import (
     MAX_REPORTED_ACCURACY_METERS,
     in_range,
@@ -71,6 +71,8 @@ class Session(models.Model):
     updated_at = updated_at_field()
 
     objects = SessionQuerySet.as_manager()
+    # Who changed what and when.
+    history = audit_trail()
 
     class Meta:
         db_table = "sessions"

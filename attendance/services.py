@@ -306,7 +306,12 @@ def _record(session_id: str, type: EventType, report: EventReport, contact: Cont
             next_status = None
         if next_status is not None:
             session.status = next_status
-            session.save(update_fields=["status", "updated_at"])
+            # The event just written is the record of an attendee's own change; a staff member's
+            # change also goes to the audit trail, which names them.
+            if contact is not None:
+                session.save_without_historical_record(update_fields=["status", "updated_at"])
+            else:
+                session.save(update_fields=["status", "updated_at"])
     return RecordedEvent(event, session, verdict, created=True)
 
 

@@ -26,6 +26,14 @@ class IdField(models.CharField):
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> tuple:
+        name, path, args, kwargs = super().deconstruct()
+        # Said explicitly when False (history tables copy the id as a plain column), because
+        # __init__ would otherwise make it a primary key again.
+        if not self.primary_key:
+            kwargs["primary_key"] = False
+        return name, path, args, kwargs
+
     def db_type(self, connection) -> str | None:
         if connection.vendor == "postgresql":
             # The same type as varchar(36), spelt so that Django's PostgreSQL backend adds no
@@ -43,3 +51,22 @@ def created_at_field() -> models.DateTimeField:
 def updated_at_field() -> models.DateTimeField:
     """Set on every save."""
     return models.DateTimeField(auto_now=True, db_default=Now())
+
+
+def history_user(instance: object = None, request: object = None, **kwargs: object) -> object:
+    """Who made a change, for the audit trail: the signed-in staff user, or nobody.
+
+    API requests by attendees carry an Attendee, not a Django user; their changes (a check-in
+    moving a session along) are recorded without a user, the event itself saying who.
+    """
+    from django.contrib.auth.models import AbstractBaseUser
+
+    user = getattr(request, "user", None)
+    return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
+
+
+def audit_trail(**kwargs: object) -> object:
+    """The history of every change to a model's rows: who, when, and the values after it."""
+    from simple_history.models import HistoricalRecords
+
+    return HistoricalRecords(get_user=history_user, **kwargs)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from compliance.db import IdField, created_at_field, updated_at_field
+from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
 from contacts.hashers import as_django_encoded
 
 
@@ -52,6 +52,8 @@ class Contact(models.Model):
     updated_at = updated_at_field()
 
     objects = ContactQuerySet.as_manager()
+    # Who changed what and when; the password hash stays out of it.
+    history = audit_trail(excluded_fields=["password_hash"])
 
     class Meta:
         db_table = "contacts"

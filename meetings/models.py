@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from compliance.db import IdField, created_at_field, updated_at_field
+from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
 from meetings.geo import bounding_box, haversine_expression, validate_point
 from meetings.validators import (
     MAX_RADIUS_METERS,
@@ -82,6 +82,8 @@ class Meeting(models.Model):
     updated_at = updated_at_field()
 
     objects = MeetingQuerySet.as_manager()
+    # Who changed what and when.
+    history = audit_trail()
 
     class Meta:
         db_table = "meetings"

@@ -317,7 +317,18 @@ def test_a_check_in_costs_a_bounded_number_of_queries(session, django_assert_max
     SessionEventFactory.create_batch(5, session=session, type=EventType.LOCATION_UPDATE)
     # savepoint, lock, retry lookup, insert, status update, release.
     with django_assert_max_num_queries(6):
-        services.check_in(session.id, report(event_id=str(uuid.uuid4())))
+        services.check_in(session.id, report(event_id=str(uuid.uuid4())), contact=session.contact)
+
+
+def test_a_staff_members_change_goes_to_the_audit_trail_an_attendees_to_the_event_only(meeting):
+    by_attendee = SessionFactory(meeting=meeting)
+    services.check_in(by_attendee.id, report(), contact=by_attendee.contact)
+    assert by_attendee.history.count() == 1  # its creation only
+
+    by_staff = SessionFactory(meeting=meeting)
+    services.end_session(by_staff.id, report(notes="Left before the meeting began"))
+    assert by_staff.history.count() == 2
+    assert by_staff.history.first().status == SessionStatus.ENDED
 
 
 @pytest.mark.parametrize("accuracy", [float("nan"), float("inf")])
