@@ -1,10 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from compliance import views
 
 urlpatterns = [
-    # Staff work in the admin until the staff pages exist.
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("meetings/", include("meetings.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("attendance/", include("attendance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("compliance.api_urls", "api"), namespace="api")),
 ]

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -111,8 +113,53 @@ class Contact(models.Model):
     def has_usable_password(self) -> bool:
         return bool(self.password_hash) and is_password_usable(self.password_hash)
 
-    def record_consent(self, granted: bool) -> None:
-        """Grant or withdraw GPS consent, stamping when it changed."""
-        self.consent_granted = granted
-        self.consent_timestamp = timezone.now()
-        self.save(update_fields=["consent_granted", "consent_timestamp", "updated_at"])
+    def record_consent(
+        self, granted: bool, *, source: str = "attendee", recorded_by=None, note: str = ""
+    ) -> "ConsentChange":
+        """Grant or withdraw GPS consent, stamping when it changed and keeping the change.
+
+        `source` says how it was given: by the attendee themselves (API or phone), or recorded
+        by staff (`recorded_by`) from a paper form, with a `note`.
+        """
+        with transaction.atomic():
+            self.consent_granted = granted
+            self.consent_timestamp = timezone.now()
+            self.save(update_fields=["consent_granted", "consent_timestamp", "updated_at"])
+            return ConsentChange.objects.create(
+                contact=self,
+                granted=granted,
+                source=source,
+                recorded_by=recorded_by,
+                note=note,
+                created_at=self.consent_timestamp,
+            )
+
+
+class ConsentChange(models.Model):
+    """One grant or withdrawal of GPS consent: the history behind Contact.consent_granted."""
+
+    class Source(models.TextChoices):
+        ATTENDEE = "attendee", "By the attendee"
+        STAFF = "staff", "Recorded by staff (paper form)"
+
+    id = IdField()
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_changes")
+    granted = models.BooleanField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "consent_changes"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=["attendee", "staff"]), name="ck_consent_changes_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Granted' if self.granted else 'Withdrawn'} {self.get_source_display().lower()}"

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import ContactFactory, StaffUserFactory, SuperUserFactory
+from tests.factories import ContactFactory, StaffUserFactory, SuperUserFactory, UserFactory
 
 
 @pytest.fixture
@@ -120,3 +120,61 @@ def persona_client(request, api_client):
         }[persona]()
 
     return client_for
+
+
+# --- Staff pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_user_with(db):
+    """A staff user holding exactly the given permissions ("meetings.view_meeting", ...)."""
+    from django.contrib.auth.models import Permission
+
+    def make(*permissions: str, **fields):
+        user = StaffUserFactory(**fields)
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_client(client, api_staff_user):
+    """The browser of a staff member with every permission the staff pages need."""
+    client.force_login(api_staff_user)
+    return client
+
+
+@pytest.fixture
+def assert_staff_only(client, staff_user_with):
+    """Check a staff page's access rules: anonymous visitors are sent to sign in; staff without
+    the page's permissions, and non-staff users with them, get 403; staff with them get
+    `allowed_status`. Returns the allowed response, for further checks."""
+    from django.contrib.auth.models import Permission
+
+    def check(url: str, *permissions: str, method: str = "get", data: dict | None = None, allowed_status: int = 200):
+        send = getattr(client, method)
+        client.logout()
+        response = send(url, data or {})
+        assert response.status_code == 302, f"anonymous {method} {url}: {response.status_code}"
+        assert response["Location"].startswith("/login/?next=")
+
+        if permissions:
+            client.force_login(staff_user_with())
+            assert send(url, data or {}).status_code == 403, f"staff without {permissions}"
+
+        outsider = UserFactory(is_staff=False)
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            outsider.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        client.force_login(outsider)
+        assert send(url, data or {}).status_code == 403, "non-staff user with the permissions"
+
+        client.force_login(staff_user_with(*permissions))
+        response = send(url, data or {})
+        assert response.status_code == allowed_status, f"staff with {permissions}: {response.status_code}"
+        return response
+
+    return check

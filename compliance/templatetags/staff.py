@@ -1,0 +1,68 @@
+"""Template helpers shared by every staff page: one date format, pagination links, badges."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+register = template.Library()
+
+# One format everywhere, unambiguous in every country: 25 Nov 2026 14:05 PST.
+DATETIME_FORMAT = "j M Y H:i T"
+DATE_FORMAT = "j M Y"
+TIME_FORMAT = "H:i"
+
+
+@register.filter
+def when(value: dt.datetime | None) -> str:
+    """A moment in the site's time zone, in the site's one format; an em dash for none."""
+    if value is None:
+        return "—"
+    return format_date(timezone.localtime(value), DATETIME_FORMAT)
+
+
+@register.filter
+def day(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+    return format_date(value, DATE_FORMAT)
+
+
+@register.filter
+def clock(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return format_date(timezone.localtime(value), TIME_FORMAT)
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """1 h 05 min, 12 min, 45 s."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{sign}{minutes} min"
+    return f"{sign}{seconds} s"
+
+
+@register.simple_tag(takes_context=True)
+def with_query(context: template.Context, **changes: object) -> str:
+    """The current query string with some parameters replaced (None removes one), for links
+    such as the next page that must keep the list's filters."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
