@@ -124,7 +124,8 @@ class EventType(models.TextChoices):
 class LocationFlag(models.TextChoices):
     GRANTED = "granted", "Verified (within radius)"
     DENIED = "denied", "Not verified (outside radius)"
-    TIMEOUT = "timeout", "No position (GPS timed out)"
+    # No fix: the phone's GPS timed out, or the event was recorded without one (a staff action).
+    TIMEOUT = "timeout", "No position"
 
 
 class AppendOnlyError(Exception):

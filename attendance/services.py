@@ -36,6 +36,7 @@ class AttendanceError(Exception):
     OPEN_SESSION_EXISTS = "open_session_exists"
     INVALID_TRANSITION = "invalid_transition"
     CONSENT_REQUIRED = "consent_required"
+    REASON_REQUIRED = "reason_required"
     EVENT_ID_CONFLICT = "event_id_conflict"
     MEETING_INACTIVE = "meeting_inactive"
     CONTACT_INACTIVE = "contact_inactive"
@@ -257,8 +258,32 @@ def end_session(session_id: str, report: EventReport, *, contact: Contact | None
     return _record(session_id, EventType.STATUS_CHANGE, report, contact)
 
 
-def _record(session_id: str, type: EventType, report: EventReport, contact: Contact | None) -> RecordedEvent:
-    """The one way an event is written. `contact`, when given, must own the session."""
+def end_session_by_staff(session_id: str, *, reason: str, staff_member: Any) -> RecordedEvent:
+    """A staff member ends an open session from the office, giving a reason.
+
+    No position is collected, so the attendee's GPS consent does not matter; the event has no
+    coordinates and is flagged `timeout` ("no position"), the only honest flag for it, and
+    its notes say who ended it and why. The audit trail records the staff member as well.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise AttendanceError(AttendanceError.REASON_REQUIRED, "Give a reason for ending the session.", field="reason")
+    who = staff_member.get_full_name() or staff_member.get_username()
+    report = EventReport(ts_client=timezone.now(), fix=Fix(timed_out=True), notes=f"Ended by staff ({who}): {reason}")
+    return _record(session_id, EventType.STATUS_CHANGE, report, None, needs_consent=False, actor=staff_member)
+
+
+def _record(
+    session_id: str,
+    type: EventType,
+    report: EventReport,
+    contact: Contact | None,
+    needs_consent: bool = True,
+    actor: Any = None,
+) -> RecordedEvent:
+    """The one way an event is written. `contact`, when given, must own the session.
+    `needs_consent` is False only for staff actions that collect no position; `actor` names
+    the staff member in the audit trail when no request does."""
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
     with transaction.atomic():
@@ -275,7 +300,7 @@ def _record(session_id: str, type: EventType, report: EventReport, contact: Cont
                     "An event with this id already exists with different content.",
                     event_id=event_id,
                 )
-        if not session.contact.consent_granted:
+        if needs_consent and not session.contact.consent_granted:
             raise AttendanceError(
                 AttendanceError.CONSENT_REQUIRED,
                 "The attendee has not consented to sharing their location; no event was stored.",
@@ -311,6 +336,8 @@ def _record(session_id: str, type: EventType, report: EventReport, contact: Cont
             if contact is not None:
                 session.save_without_historical_record(update_fields=["status", "updated_at"])
             else:
+                if actor is not None:
+                    session._history_user = actor
                 session.save(update_fields=["status", "updated_at"])
     return RecordedEvent(event, session, verdict, created=True)
 

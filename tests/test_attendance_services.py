@@ -354,3 +354,35 @@ def test_input_errors_name_the_field(session, bad_report, field):
         services.check_in(session.id, bad_report())
     assert error.value.context["field"] == field
     assert not SessionEvent.objects.exists()
+
+
+class TestStaffEndsASession:
+    @pytest.mark.parametrize("status", [SessionStatus.ACTIVE, SessionStatus.CHECKED_IN])
+    def test_with_a_reason_and_without_the_attendees_consent(self, meeting, status, staff_user):
+        session = SessionFactory(meeting=meeting, status=status, contact=ContactFactory(consent_granted=False))
+        recorded = services.end_session_by_staff(
+            session.id, reason="Attendee left the program", staff_member=staff_user
+        )
+        event = recorded.event
+        assert (event.type, event.location_flag, event.lat, event.lng) == (
+            EventType.STATUS_CHANGE,
+            LocationFlag.TIMEOUT,
+            None,
+            None,
+        )
+        assert event.notes == "Ended by staff (staff): Attendee left the program"
+        assert status_of(session) == SessionStatus.ENDED
+        assert session.history.first().history_user == staff_user
+
+    def test_a_reason_is_required(self, session, staff_user):
+        with pytest.raises(AttendanceError) as error:
+            services.end_session_by_staff(session.id, reason="  ", staff_member=staff_user)
+        assert error.value.code == "reason_required"
+        assert not SessionEvent.objects.exists()
+
+    @pytest.mark.parametrize("status", [SessionStatus.COMPLETED, SessionStatus.ENDED])
+    def test_a_closed_session_cannot_be_ended(self, meeting, status, staff_user):
+        session = SessionFactory(meeting=meeting, status=status)
+        with pytest.raises(AttendanceError) as error:
+            services.end_session_by_staff(session.id, reason="x", staff_member=staff_user)
+        assert error.value.code == "invalid_transition"
