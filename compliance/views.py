@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from compliance.dashboard import overview
 from compliance.decorators import staff_view
 
 
@@ -26,6 +27,6 @@ class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@staff_view()
+@staff_view("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "compliance/dashboard.html", {})
+    return render(request, "compliance/dashboard.html", {"section": "dashboard", "overview": overview()})

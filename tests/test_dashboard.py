@@ -1,0 +1,106 @@
+"""Today's overview: what is happening, what is open, what needs a look."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import EventType, LocationFlag, SessionStatus
+from compliance.dashboard import overview, today_bounds
+from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+PERMISSIONS = ("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
+
+
+def test_for_staff_who_may_see_meetings_contacts_and_sessions(assert_staff_only):
+    assert_staff_only(reverse("dashboard"), *PERMISSIONS)
+
+
+def test_todays_meetings_count_who_checked_in():
+    start, _ = today_bounds()
+    meeting = MeetingFactory(name="Morning group", start_time=start + dt.timedelta(hours=9))
+    SessionFactory(meeting=meeting, status=SessionStatus.CHECKED_IN)
+    SessionFactory(meeting=meeting, status=SessionStatus.COMPLETED)
+    SessionFactory(meeting=meeting, status=SessionStatus.ACTIVE)  # not checked in yet
+    MeetingFactory(name="Tomorrow", start_time=start + dt.timedelta(days=1, hours=9))
+    MeetingFactory(name="Cancelled", start_time=start + dt.timedelta(hours=10), is_active=False)
+
+    meetings = overview().todays_meetings
+
+    assert [(m.name, m.checked_in_count) for m in meetings] == [("Morning group", 2)]
+
+
+def test_today_is_the_sites_day(settings):
+    settings.TIME_ZONE = "America/Los_Angeles"
+    # 06:30 UTC on the 26th is still the evening of the 25th in Los Angeles.
+    with time_machine.travel(dt.datetime(2026, 11, 26, 6, 30, tzinfo=dt.UTC), tick=False):
+        late = MeetingFactory(name="Late group", start_time=dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC))
+        assert [m.name for m in overview().todays_meetings] == [late.name]
+
+
+def test_open_sessions_and_their_count():
+    SessionFactory(status=SessionStatus.ACTIVE)
+    SessionFactory(status=SessionStatus.CHECKED_IN)
+    SessionFactory(status=SessionStatus.COMPLETED)
+    assert overview().open_session_count == 2
+
+
+def test_unverified_check_ins_of_the_last_week_are_to_review():
+    denied = SessionEventFactory(location_flag=LocationFlag.DENIED)
+    timed_out = SessionEventFactory(timed_out=True)
+    SessionEventFactory()  # verified
+    SessionEventFactory(type=EventType.LOCATION_UPDATE, location_flag=LocationFlag.DENIED)  # not a check-in
+    SessionEventFactory(location_flag=LocationFlag.DENIED, ts_server=timezone.now() - dt.timedelta(days=8))
+
+    result = overview()
+
+    assert result.to_review_count == 2
+    assert {event.pk for event in result.to_review} == {denied.pk, timed_out.pk}
+
+
+def test_active_contacts_without_consent():
+    ContactFactory(first_name="Nina", consent_granted=False)
+    ContactFactory(consenting=True)
+    ContactFactory(consent_granted=False, is_active=False)
+    result = overview()
+    assert result.without_consent_count == 1
+    assert [c.first_name for c in result.without_consent] == ["Nina"]
+
+
+def test_the_page_shows_each_section(client, staff_user_with):
+    start, _ = today_bounds()
+    MeetingFactory(name="Evening group", start_time=start + dt.timedelta(hours=19))
+    SessionEventFactory(location_flag=LocationFlag.DENIED, session__contact__first_name="Dana")
+    ContactFactory(first_name="Omar", consent_granted=False)
+    client.force_login(staff_user_with(*PERMISSIONS))
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert "Evening group" in page
+    assert "Dana" in page and "Not verified" in page
+    assert "Omar" in page
+
+
+def test_empty_states_say_what_to_do(client, staff_user_with):
+    client.force_login(staff_user_with(*PERMISSIONS))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "No meetings are scheduled for today." in page
+    assert "Every check-in of the last 7 days was verified." in page
+    assert "Print a meeting's QR poster" in page
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_constant_queries_whatever_the_numbers(rows, client, staff_user_with, django_assert_max_num_queries):
+    start, _ = today_bounds()
+    meeting = MeetingFactory(start_time=start + dt.timedelta(hours=12))
+    for _ in range(rows // 10):
+        session = SessionFactory(meeting=meeting, status=SessionStatus.CHECKED_IN, contact__consent_granted=False)
+        SessionEventFactory.create_batch(10, session=session, location_flag=LocationFlag.DENIED)
+    client.force_login(staff_user_with(*PERMISSIONS))
+    # Session and user (2), the overview's seven, and the permission checks of the navigation.
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("dashboard")).status_code == 200
