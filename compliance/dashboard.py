@@ -1,7 +1,7 @@
 """What a case manager needs to see first: today, what is open, what needs a look."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -16,14 +16,19 @@ LIST_LENGTH = 10
 
 @dataclass
 class Overview:
-    todays_meetings: list[Meeting]
-    open_sessions: list[Session]
-    open_session_count: int
-    recent_events: list[SessionEvent]
-    to_review: list[SessionEvent]
-    to_review_count: int
-    without_consent: list[Contact]
-    without_consent_count: int
+    """Sections a staff member may not see are left empty (and `shows_*` False)."""
+
+    shows_meetings: bool = False
+    shows_sessions: bool = False
+    shows_contacts: bool = False
+    todays_meetings: list[Meeting] = field(default_factory=list)
+    open_sessions: list[Session] = field(default_factory=list)
+    open_session_count: int = 0
+    recent_events: list[SessionEvent] = field(default_factory=list)
+    to_review: list[SessionEvent] = field(default_factory=list)
+    to_review_count: int = 0
+    without_consent: list[Contact] = field(default_factory=list)
+    without_consent_count: int = 0
 
 
 def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -63,22 +68,29 @@ def check_ins_to_review(now: dt.datetime | None = None) -> QuerySet[SessionEvent
     )
 
 
-def overview(now: dt.datetime | None = None) -> Overview:
-    """Everything on the dashboard, in a fixed number of queries."""
-    open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
-    review = check_ins_to_review(now)
-    without_consent = Contact.objects.active().filter(consent_granted=False)
-    return Overview(
-        todays_meetings=list(todays_meetings(now)),
-        open_sessions=list(open_sessions.select_related("contact", "meeting").order_by("-created_at")[:LIST_LENGTH]),
-        open_session_count=open_sessions.count(),
-        recent_events=list(
+def overview(
+    now: dt.datetime | None = None, *, meetings: bool = True, sessions: bool = True, contacts: bool = True
+) -> Overview:
+    """The dashboard's sections the caller may see, in a fixed number of queries."""
+    result = Overview(shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts)
+    if meetings:
+        result.todays_meetings = list(todays_meetings(now))
+    if sessions:
+        open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
+        review = check_ins_to_review(now)
+        result.open_sessions = list(
+            open_sessions.select_related("contact", "meeting").order_by("-created_at")[:LIST_LENGTH]
+        )
+        result.open_session_count = open_sessions.count()
+        result.recent_events = list(
             SessionEvent.objects.select_related("session__contact", "session__meeting").order_by("-ts_server")[
                 :LIST_LENGTH
             ]
-        ),
-        to_review=list(review[:LIST_LENGTH]),
-        to_review_count=review.count(),
-        without_consent=list(without_consent.order_by("last_name", "first_name", "email")[:LIST_LENGTH]),
-        without_consent_count=without_consent.count(),
-    )
+        )
+        result.to_review = list(review[:LIST_LENGTH])
+        result.to_review_count = review.count()
+    if contacts:
+        without_consent = Contact.objects.active().filter(consent_granted=False)
+        result.without_consent = list(without_consent.order_by("last_name", "first_name", "email")[:LIST_LENGTH])
+        result.without_consent_count = without_consent.count()
+    return result

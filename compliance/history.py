@@ -3,7 +3,6 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 # Columns that change on every save and say nothing a reader needs.
@@ -37,20 +36,22 @@ def changes_for(obj: models.Model, limit: int = 50) -> list[Change]:
             action, fields = "Created", ()
         else:
             action = "Deleted" if record.history_type == "-" else "Changed"
-            delta = record.diff_against(previous)
-            fields = tuple(
-                FieldChange(_label(obj, change.field), change.old, change.new)
-                for change in delta.changes
-                if change.field not in NOISE
-            )
+            fields = _differences(obj, previous, record)
             if not fields and action == "Changed":
                 continue
         changes.append(Change(record.history_date, who, action, fields))
     return changes
 
 
-def _label(obj: models.Model, field_name: str) -> str:
-    try:
-        return str(obj._meta.get_field(field_name).verbose_name)
-    except FieldDoesNotExist:  # a column no longer on the model
-        return field_name
+def _differences(obj: models.Model, older: models.Model, newer: models.Model) -> tuple[FieldChange, ...]:
+    """Every tracked column that changed, not only the editable ones (simple-history's own
+    diff_against compares those only): a new QR code or a status set by a service matters."""
+    tracked = {field.name for field in obj.history.model._meta.fields}
+    return tuple(
+        FieldChange(str(field.verbose_name), getattr(older, field.attname), getattr(newer, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.name in tracked
+        and field.name not in NOISE
+        and not field.primary_key
+        and getattr(older, field.attname) != getattr(newer, field.attname)
+    )

@@ -27,6 +27,16 @@ class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@staff_view("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
+@staff_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "compliance/dashboard.html", {"section": "dashboard", "overview": overview()})
+    """Every staff member lands here; each section shows only what their permissions allow."""
+    user = request.user
+    context = {
+        "section": "dashboard",
+        "overview": overview(
+            meetings=user.has_perm("meetings.view_meeting"),
+            sessions=user.has_perm("attendance.view_session"),
+            contacts=user.has_perm("contacts.view_contact"),
+        ),
+    }
+    return render(request, "compliance/dashboard.html", context)

@@ -16,8 +16,29 @@ pytestmark = pytest.mark.django_db
 PERMISSIONS = ("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
 
 
-def test_for_staff_who_may_see_meetings_contacts_and_sessions(assert_staff_only):
-    assert_staff_only(reverse("dashboard"), *PERMISSIONS)
+def test_for_staff(assert_staff_only):
+    assert_staff_only(reverse("dashboard"))
+
+
+@pytest.mark.parametrize(
+    ("permission", "shown", "hidden"),
+    [
+        ("meetings.view_meeting", "Meetings today", "Open right now"),
+        ("attendance.view_session", "Check-ins to review", "Without GPS consent"),
+        ("contacts.view_contact", "Without GPS consent", "Meetings today"),
+    ],
+)
+def test_each_section_needs_its_permission(client, staff_user_with, permission, shown, hidden):
+    client.force_login(staff_user_with(permission))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert shown in page
+    assert hidden not in page
+
+
+def test_staff_without_any_permission_are_told_whom_to_ask(client, staff_user_with):
+    client.force_login(staff_user_with())
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Ask an administrator to add you to a staff group." in page
 
 
 def test_todays_meetings_count_who_checked_in():

@@ -427,11 +427,6 @@ def test_a_new_qr_code_is_made_after_confirmation_and_old_posters_are_said_to_st
     assert "Posters printed before now no longer work" in text(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compliance.history.changes_for diffs editable fields only (simple-history's default), and "
-    "qr_code is not editable: a rotation is recorded but not shown. Remove this mark once it is.",
-)
 def test_a_new_qr_code_shows_in_the_audit_trail(client, staff_user_with):
     client.force_login(staff_user_with("meetings.view_meeting", "meetings.change_meeting", username="casey"))
     meeting = MeetingFactory()
