@@ -70,3 +70,12 @@ def audit_trail(**kwargs: object) -> object:
     from simple_history.models import HistoricalRecords
 
     return HistoricalRecords(get_user=history_user, **kwargs)
+
+
+class Deactivatable:
+    """For rows that attendance evidence points at (contacts, meetings): never deleted, only
+    deactivated, through one method, so every path records the change the same way."""
+
+    def set_active(self, active: bool) -> None:
+        self.is_active = active
+        self.save(update_fields=["is_active", "updated_at"])

@@ -147,5 +147,4 @@ class ContactViewSet(
             raise NotFound("No such contact.") from None
 
     def perform_destroy(self, instance: Contact) -> None:
-        instance.is_active = False
-        instance.save(update_fields=["is_active", "updated_at"])
+        instance.set_active(False)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
+from compliance.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
 from contacts.hashers import as_django_encoded
 
 
@@ -30,7 +30,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class Contact(models.Model):
+class Contact(Deactivatable, models.Model):
     """A person who must attend meetings (an attendee); not a Django user."""
 
     id = IdField()

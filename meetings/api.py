@@ -333,5 +333,4 @@ class MeetingViewSet(
         serializer.save(created_by=str(self.request.user.pk))
 
     def perform_destroy(self, instance: Meeting) -> None:
-        instance.is_active = False
-        instance.save(update_fields=["is_active", "updated_at"])
+        instance.set_active(False)

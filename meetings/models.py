@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
+from compliance.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
 from meetings.geo import bounding_box, haversine_expression, validate_point
 from meetings.validators import (
     MAX_RADIUS_METERS,
@@ -55,7 +55,7 @@ class MeetingQuerySet(models.QuerySet):
         )
 
 
-class Meeting(models.Model):
+class Meeting(Deactivatable, models.Model):
     """A place and time at which attendance is checked, with the QR code printed for it."""
 
     id = IdField()

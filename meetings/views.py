@@ -79,7 +79,7 @@ def meeting_deactivate(request: HttpRequest, pk: str) -> HttpResponse:
         messages.info(request, f"“{meeting}” is already inactive.")
         return redirect("meetings:detail", pk=meeting.pk)
     if request.method == "POST":
-        _set_active(meeting, False)
+        meeting.set_active(False)
         messages.success(request, f"“{meeting}” deactivated: attendees no longer find it or check in with its QR code.")
         return redirect("meetings:detail", pk=meeting.pk)
     return render(request, "meetings/confirm_deactivate.html", {"section": "meetings", "meeting": meeting})
@@ -92,7 +92,7 @@ def meeting_reactivate(request: HttpRequest, pk: str) -> HttpResponse:
     if meeting.is_active:
         messages.info(request, f"“{meeting}” is already active.")
     else:
-        _set_active(meeting, True)
+        meeting.set_active(True)
         messages.success(request, f"“{meeting}” is active again; its QR code checks people in again.")
     return redirect("meetings:detail", pk=meeting.pk)
 
@@ -149,12 +149,6 @@ def _inline_qr(meeting: Meeting) -> str | None:
 
 def _qr_filename(meeting: Meeting, extension: str) -> str:
     return f"{slugify(meeting.name) or 'meeting'}-qr.{extension}"
-
-
-def _set_active(meeting: Meeting, active: bool) -> None:
-    # Saved (not queryset.update()) so that the audit trail records who did it.
-    meeting.is_active = active
-    meeting.save(update_fields=["is_active", "updated_at"])
 
 
 def _session_url(session: Session) -> str | None:
