@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -202,16 +201,13 @@ def create_set_password_link(request: HttpRequest, pk: str) -> HttpResponse:
 
 def _attendee_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
-    # The address holds the token: no Referer header may carry it anywhere, not even to us.
-    response["Referrer-Policy"] = "no-referrer"
+    # The address holds the token: no Referer header may carry it to another site. (Not
+    # "no-referrer": browsers then send "Origin: null" with the form's own POST, which the CSRF
+    # check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
-# No CSRF check, on purpose. Under "Referrer-Policy: no-referrer" browsers send "Origin: null"
-# with the form's POST, which Django's check refuses, so the page could never be submitted. The
-# check guards requests that ride on a signed-in browser's cookies; this one rides on nothing but
-# the token in its address, which a forging site would need to know, and could then use itself.
-@csrf_exempt
 @never_cache
 def set_password(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the attendee holding a link chooses a password. No staff sign-in."""

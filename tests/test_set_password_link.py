@@ -119,7 +119,7 @@ def test_the_page_greets_by_first_name_only(client, link_path):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_the_page_leaks_its_address_nowhere_and_is_never_cached(client, link_path, method):
     response = getattr(client, method)(link_path, {"password1": "short"} if method == "post" else None)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
 
@@ -129,17 +129,24 @@ def test_choosing_a_password_lets_the_attendee_sign_in(client, api_client, conta
     assert response.status_code == 302 and response["Location"] == DONE_URL
     done = client.get(DONE_URL)
     assert "scan the meeting's QR code" in text(done)
-    assert done["Referrer-Policy"] == "no-referrer"
+    assert done["Referrer-Policy"] == "same-origin"
 
     signed_in = api_client.post(reverse("api:token"), {"email": "ann@example.org", "password": STRONG}, format="json")
     assert signed_in.status_code == 201, signed_in.content
 
 
-def test_a_browser_under_no_referrer_can_submit_the_form(contact, link_path):
-    # Browsers send "Origin: null" with a POST from a no-referrer page: a CSRF check would refuse it.
+def test_the_form_is_csrf_protected_and_a_browser_can_submit_it(contact, link_path):
     browser = Client(enforce_csrf_checks=True)
-    assert browser.get(link_path).status_code == 200
-    response = browser.post(link_path, {"password1": STRONG, "password2": STRONG}, HTTP_ORIGIN="null")
+    page = browser.get(link_path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    forged = browser.post(link_path, {"password1": STRONG, "password2": STRONG})
+    assert forged.status_code == 403
+    # Under "same-origin", a browser posting the page's own form sends its real origin.
+    response = browser.post(
+        link_path,
+        {"password1": STRONG, "password2": STRONG, "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="http://testserver",
+    )
     assert response.status_code == 302
 
 
@@ -149,7 +156,7 @@ def test_the_link_works_once(client, contact, link_path):
     for response in (client.get(link_path), choose(client, link_path, "another-long-passphrase-7")):
         assert response.status_code == 410
         assert "Ask your case manager for a new link." in text(response)
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
     contact.refresh_from_db()
     assert contact.check_password(STRONG)
 
@@ -209,7 +216,7 @@ def test_tampered_links_are_refused_without_a_hint(client, contact):
         page = text(response)
         assert "Ask your case manager for a new link." in page
         assert "Ann" not in page and "Traceback" not in page
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert choose(client, reverse("contacts:set_password", args=[token])).status_code == 400
     contact.refresh_from_db()
     assert not contact.has_usable_password()
