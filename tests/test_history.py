@@ -56,3 +56,14 @@ def test_one_query_whatever_the_length(django_assert_num_queries):
         meeting.save()
     with django_assert_num_queries(1):
         assert len(changes_for(meeting)) == 11
+
+
+def test_values_read_as_people_read_them():
+    import datetime as dt
+
+    from compliance.templatetags.staff import shown
+
+    assert shown(None) == "—"
+    assert shown(True) == "yes"
+    assert shown(dt.datetime(2026, 11, 25, 14, 5, tzinfo=dt.UTC)) == "25 Nov 2026 14:05 UTC"
+    assert shown(150.0) == "150.0"

@@ -66,3 +66,15 @@ def with_query(context: template.Context, **changes: object) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def shown(value: object) -> str:
+    """Any stored value as a person reads it: times in the site's format, yes/no, a dash for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.datetime):
+        return when(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
