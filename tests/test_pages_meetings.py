@@ -388,7 +388,7 @@ def test_deactivation_asks_first_then_deactivates(client, staff_user_with):
     page = text(response)
     assert "“Tuesday group” deactivated" in page
     assert "This meeting is inactive" in page
-    assert "is active: True → False" in page.split('id="history-heading"')[1]
+    assert "is active: yes → no" in page.split('id="history-heading"')[1]
 
 
 def test_deactivating_an_inactive_meeting_says_so(staff_client):
