@@ -33,6 +33,7 @@ setup-dev: $(VENV)/.dev-installed
 run: export DEBUG = true
 run: setup .env
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py create_staff_groups
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_staff_login
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

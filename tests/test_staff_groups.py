@@ -1,0 +1,40 @@
+"""The staff roles, as groups, give exactly the pages they promise."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.factories import ContactFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def member_of(name: str):
+    call_command("create_staff_groups", stdout=StringIO())
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def test_running_twice_changes_nothing():
+    call_command("create_staff_groups", stdout=StringIO())
+    call_command("create_staff_groups", stdout=StringIO())
+    assert Group.objects.count() == 2
+    assert Group.objects.get(name="Read-only reviewers").permissions.count() == 4
+
+
+def test_a_case_manager_manages_contacts(client):
+    client.force_login(member_of("Case managers"))
+    assert client.get(reverse("contacts:add")).status_code == 200
+    assert client.get(reverse("attendance:sessions")).status_code == 200
+
+
+def test_a_reviewer_reads_but_changes_nothing(client):
+    client.force_login(member_of("Read-only reviewers"))
+    contact = ContactFactory()
+    assert client.get(reverse("contacts:detail", args=[contact.pk])).status_code == 200
+    assert client.get(reverse("contacts:add")).status_code == 403
+    assert client.get(reverse("meetings:create")).status_code == 403
