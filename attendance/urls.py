@@ -6,4 +6,9 @@ app_name = "attendance"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
+    path("report/", views.report, name="report"),
+    path("report/csv/", views.report_csv, name="report_csv"),
+    # Any string: ids are hyphenated UUIDs today, but legacy rows keep whatever they hold.
+    path("<str:session_id>/", views.session_detail, name="session"),
+    path("<str:session_id>/end/", views.session_end, name="end"),
 ]

@@ -1,11 +1,133 @@
-"""Staff pages for attendance. (Placeholder list until the attendance pages are built.)"""
+"""Staff pages for attendance: the sessions list, a session's evidence, ending a session, and
+the attendance report (page and CSV)."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
 
+from attendance import reports
+from attendance.forms import EndSessionForm, ReportForm, SessionFilterForm
+from attendance.models import Session
+from attendance.services import AttendanceError, EventReport, Fix, end_session
 from compliance.decorators import staff_view
+from compliance.history import changes_for
+
+SESSIONS_PER_PAGE = 50
 
 
+def _url_or_none(name: str, *args: object) -> str | None:
+    """The URL of a page another app may not have yet; None until it does."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+@require_GET
 @staff_view("attendance.view_session")
 def session_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"section": "attendance", "title": "Attendance"})
+    form = SessionFilterForm(request.GET)
+    page = None
+    if form.is_valid():
+        ids = form.filter(Session.objects.all()).order_by("-created_at", "-id").values_list("pk", flat=True)
+        page = Paginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = reports.sessions_for_page(list(page.object_list))
+        for session in page:
+            session.contact_url = _url_or_none("contacts:detail", session.contact_id)
+    filtered = any(value for key, value in request.GET.items() if key != "page")
+    return render(
+        request,
+        "attendance/session_list.html",
+        {"section": "attendance", "form": form, "page_obj": page, "filtered": filtered},
+    )
+
+
+@require_GET
+@staff_view("attendance.view_session")
+def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = get_object_or_404(Session.objects.with_events(), pk=session_id)
+    context = {
+        "section": "attendance",
+        "session": session,
+        "events": reports.evidence_for(session),
+        "contact_url": _url_or_none("contacts:detail", session.contact_id),
+        "meeting_url": _url_or_none("meetings:detail", session.meeting_id) if session.meeting_id else None,
+        "destination_map_url": reports.map_url(session.dest_lat, session.dest_lng),
+        "changes": changes_for(session),
+    }
+    return render(request, "attendance/session_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("attendance.change_session")
+def session_end(request: HttpRequest, session_id: str) -> HttpResponse:
+    """Confirm and end an open session with a reason. Staff have no position to report, so the
+    status change is recorded without one (flagged as a timeout by the service)."""
+    session = get_object_or_404(Session.objects.select_related("contact"), pk=session_id)
+    form = EndSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        report = EventReport(
+            ts_client=timezone.now(),
+            fix=Fix(timed_out=True),
+            notes=f"Ended by staff: {form.cleaned_data['reason']}",
+        )
+        try:
+            end_session(session.id, report)
+        except AttendanceError as error:
+            if error.code == AttendanceError.INVALID_TRANSITION:
+                messages.error(request, "This session is already closed; nothing was changed.")
+            else:
+                messages.error(request, error.detail)
+        else:
+            messages.success(request, "The session was ended. The reason is recorded with its events.")
+        return redirect("attendance:session", session_id=session.id)
+    return render(request, "attendance/session_end.html", {"section": "attendance", "session": session, "form": form})
+
+
+@require_GET
+@staff_view("attendance.view_session", "contacts.view_contact")
+def report(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.GET or None, initial=_default_period())
+    result = None
+    if form.is_bound and form.is_valid():
+        result = reports.build_report(form.cleaned_data["contact"], form.period, _user_name(request))
+    context = {
+        "section": "attendance",
+        "form": form,
+        "report": result,
+        "contact_url": _url_or_none("contacts:detail", result.contact.id) if result else None,
+        "csv_query": request.GET.urlencode(),
+    }
+    return render(request, "attendance/report.html", context)
+
+
+@require_GET
+@staff_view("attendance.view_session", "contacts.view_contact")
+def report_csv(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        # The page shows the same form with its errors.
+        messages.error(request, "The report could not be exported: correct the form below.")
+        return redirect(f"{reverse('attendance:report')}?{request.GET.urlencode()}")
+    contact, period = form.cleaned_data["contact"], form.period
+    rows = reports.iter_report_rows(contact, period)
+    response = StreamingHttpResponse(reports.csv_lines(contact, rows), content_type="text/csv; charset=utf-8")
+    name = slugify(contact.full_name or contact.email) or "contact"
+    response["Content-Disposition"] = f'attachment; filename="attendance-{name}-{period.start}-{period.end}.csv"'
+    return response
+
+
+def _default_period() -> dict:
+    today = timezone.localdate()
+    return {"start": today.replace(day=1), "end": today}
+
+
+def _user_name(request: HttpRequest) -> str:
+    user = request.user
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()

@@ -1,0 +1,325 @@
+"""What the attendance pages and the attendance report show, computed once for both.
+
+Times in lists and reports are the server's: when the server received each event. The client's
+time is a claim the phone makes; the session page shows both, with the difference.
+
+A session's check-in is its verdict: of several check-ins (a denied attempt, then a verified
+one from the door), the latest verified one counts; without any, the latest attempt does.
+"""
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.services import Verdict, verdict_of
+from contacts.models import Contact
+
+# How many sessions the CSV export reads per database round trip: memory stays bounded by
+# this, whatever the number of rows.
+CSV_CHUNK_SIZE = 2000
+
+# Cells a spreadsheet would run as a formula (or DDE) rather than show as text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Status badges in tables, where the model's longer labels would crowd out the times.
+SHORT_STATUS_LABELS = {
+    SessionStatus.ACTIVE.value: "Not checked in yet",
+    SessionStatus.CHECKED_IN.value: "Checked in",
+    SessionStatus.COMPLETED.value: "Checked out",
+    SessionStatus.ENDED.value: "Ended",
+}
+
+# What a report says of a session, by its deciding check-in's flag (None: it has none).
+VERIFICATION_LABELS = {
+    LocationFlag.GRANTED.value: "Verified",
+    LocationFlag.DENIED.value: "Not verified",
+    LocationFlag.TIMEOUT.value: "No position",
+    None: "No check-in",
+}
+
+
+# --- Dates in the site's time zone -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, `start` to `end` inclusive, in the site's time zone."""
+
+    start: dt.date
+    end: dt.date
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The aware instants [first moment of `start`, first moment after `end`)."""
+        return local_midnight(self.start), local_midnight(self.end + dt.timedelta(days=1))
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first moment of `day` in the site's time zone (DST-safe: zoneinfo picks the offset)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+# --- Check-in, check-out and end times per session, as annotations -------------------------------
+
+
+def _events_of_session(type: EventType) -> QuerySet:
+    return SessionEvent.objects.filter(session=OuterRef("pk"), type=type)
+
+
+def with_attendance(sessions: QuerySet) -> QuerySet:
+    """Annotate each session with its deciding check-in (`check_in_at`, `check_in_flag`), its
+    check-out (`check_out_at`) and its end by a status change (`ended_at`), in the same query."""
+    # The latest verified check-in first, then the latest attempt.
+    deciding_check_in = _events_of_session(EventType.CHECK_IN).order_by(
+        Case(When(location_flag=LocationFlag.GRANTED, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "-ts_server",
+        "-created_at",
+        "-id",
+    )
+    latest = ("-ts_server", "-created_at", "-id")
+    return sessions.annotate(
+        check_in_at=Subquery(deciding_check_in.values("ts_server")[:1]),
+        check_in_flag=Subquery(deciding_check_in.values("location_flag")[:1]),
+        check_out_at=Subquery(_events_of_session(EventType.CHECK_OUT).order_by(*latest).values("ts_server")[:1]),
+        ended_at=Subquery(_events_of_session(EventType.STATUS_CHANGE).order_by(*latest).values("ts_server")[:1]),
+    )
+
+
+def sessions_for_page(ids: list[str]) -> list[Session]:
+    """The sessions with these ids, in this order, with their contact and `with_attendance()`'s
+    times, in one query. A list pages ids first and loads the page's rows afterwards: annotating
+    the paginated queryset would make the database compute the times, and join the contact, for
+    every row an OFFSET skips, which takes seconds on a deep page."""
+    found = with_attendance(Session.objects.select_related("contact")).in_bulk(ids)
+    sessions = [found[pk] for pk in ids if pk in found]
+    for session in sessions:
+        session.status_label = SHORT_STATUS_LABELS.get(session.status, session.status)
+    return sessions
+
+
+# --- The report ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One session in an attendance report."""
+
+    session_id: str
+    started_at: dt.datetime
+    place: str
+    address: str
+    status: str
+    check_in_at: dt.datetime | None
+    check_in_flag: str | None
+    check_out_at: dt.datetime | None
+    ended_at: dt.datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return SHORT_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def verification(self) -> str:
+        return VERIFICATION_LABELS.get(self.check_in_flag, self.check_in_flag or "")
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        """From the verified check-in to the check-out; nothing without both."""
+        if self.check_in_flag != LocationFlag.GRANTED or self.check_in_at is None or self.check_out_at is None:
+            return None
+        return self.check_out_at - self.check_in_at
+
+
+@dataclass
+class ReportTotals:
+    sessions: int = 0
+    verified: int = 0
+    denied: int = 0
+    timeout: int = 0
+    no_check_in: int = 0
+    attended: dt.timedelta = field(default_factory=dt.timedelta)
+
+    def add(self, row: ReportRow) -> None:
+        self.sessions += 1
+        match row.check_in_flag:
+            case LocationFlag.GRANTED:
+                self.verified += 1
+            case LocationFlag.DENIED:
+                self.denied += 1
+            case LocationFlag.TIMEOUT:
+                self.timeout += 1
+            case _:
+                self.no_check_in += 1
+        if row.duration is not None:
+            self.attended += row.duration
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    contact: Contact
+    period: Period
+    rows: list[ReportRow]
+    totals: ReportTotals
+    generated_at: dt.datetime
+    generated_by: str
+
+
+REPORT_FIELDS = (
+    "id",
+    "created_at",
+    "dest_name",
+    "dest_address",
+    "status",
+    "check_in_at",
+    "check_in_flag",
+    "check_out_at",
+    "ended_at",
+)
+
+
+def report_sessions(contact: Contact, period: Period) -> QuerySet:
+    """The contact's sessions started within the period, oldest first, as plain values."""
+    start, end = period.bounds()
+    sessions = Session.objects.filter(contact=contact, created_at__gte=start, created_at__lt=end)
+    # The destination as the session recorded it, not the meeting's current name: a renamed
+    # meeting must not rewrite past evidence.
+    return with_attendance(sessions).order_by("created_at", "id").values(*REPORT_FIELDS)
+
+
+def _row(values: dict) -> ReportRow:
+    return ReportRow(
+        session_id=values["id"],
+        started_at=values["created_at"],
+        place=values["dest_name"],
+        address=values["dest_address"],
+        status=values["status"],
+        check_in_at=values["check_in_at"],
+        check_in_flag=values["check_in_flag"],
+        check_out_at=values["check_out_at"],
+        ended_at=values["ended_at"],
+    )
+
+
+def iter_report_rows(contact: Contact, period: Period, chunk_size: int = CSV_CHUNK_SIZE) -> Iterator[ReportRow]:
+    """The report's rows, read from the database `chunk_size` at a time."""
+    for values in report_sessions(contact, period).iterator(chunk_size=chunk_size):
+        yield _row(values)
+
+
+def build_report(contact: Contact, period: Period, generated_by: str) -> AttendanceReport:
+    """Rows and totals for the report page, in one query."""
+    rows = [_row(values) for values in report_sessions(contact, period)]
+    totals = ReportTotals()
+    for row in rows:
+        totals.add(row)
+    return AttendanceReport(contact, period, rows, totals, timezone.now(), generated_by)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def neutralise_formula(value: str) -> str:
+    """Make a cell that a spreadsheet would evaluate (=, +, -, @, tab, carriage return) plain
+    text, by prefixing a single quote: names and addresses are typed by people."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+class _Line:
+    """A file-like object whose write() returns the line, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def csv_header() -> list[str]:
+    zone = settings.TIME_ZONE
+    return [
+        "Contact",
+        "Contact email",
+        "Session id",
+        f"Started ({zone})",
+        "Meeting or destination",
+        "Address",
+        f"Check-in ({zone})",
+        f"Check-out ({zone})",
+        "Duration (minutes)",
+        "Verification",
+        "Status",
+    ]
+
+
+def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
+    minutes = "" if row.duration is None else str(round(row.duration.total_seconds() / 60))
+    return [
+        contact.full_name,
+        contact.email,
+        row.session_id,
+        _local(row.started_at),
+        row.place,
+        row.address,
+        _local(row.check_in_at),
+        _local(row.check_out_at),
+        minutes,
+        row.verification,
+        row.status_label,
+    ]
+
+
+def csv_lines(contact: Contact, rows: Iterable[ReportRow]) -> Iterator[str]:
+    """The CSV file line by line: a byte-order mark (so spreadsheets read names as UTF-8), the
+    header, then one line per row, every cell neutralised."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(csv_header())
+    for row in rows:
+        yield writer.writerow([neutralise_formula(cell) for cell in csv_cells(contact, row)])
+
+
+# --- One session's evidence ----------------------------------------------------------------------
+
+
+def map_url(lat: float, lng: float) -> str:
+    """The position on OpenStreetMap, with a marker, at street level."""
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}"
+
+
+@dataclass(frozen=True)
+class EventEvidence:
+    """One event of a session as the session page shows it."""
+
+    event: SessionEvent
+    verdict: Verdict
+
+    @property
+    def delay(self) -> dt.timedelta:
+        """How long after the phone's time the server received it (negative: the phone's clock is ahead)."""
+        return self.event.ts_server - self.event.ts_client
+
+    @property
+    def map_url(self) -> str | None:
+        if self.event.lat is None or self.event.lng is None:
+            return None
+        return map_url(self.event.lat, self.event.lng)
+
+    @property
+    def explanation(self) -> str | None:
+        """Why a position did not verify. A status change without a position (a session ended
+        by staff) carries the timeout flag but no GPS attempt: explaining it as one would mislead."""
+        if self.verdict.flag == LocationFlag.GRANTED:
+            return None
+        if self.event.type == EventType.STATUS_CHANGE and self.event.lat is None:
+            return None
+        return self.verdict.explanation
+
+
+def evidence_for(session: Session) -> list[EventEvidence]:
+    """The session's events, oldest first, each with its verdict; expects `with_events()`."""
+    return [EventEvidence(event, verdict_of(session, event)) for event in session.events.all()]
