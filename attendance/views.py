@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from attendance import reports
 from attendance.forms import EndSessionForm, ReportForm, SessionFilterForm
 from attendance.models import Session
-from attendance.services import AttendanceError, EventReport, Fix, end_session
+from attendance.services import AttendanceError, end_session_by_staff
 from compliance.decorators import staff_view
 from compliance.history import changes_for
 
@@ -66,18 +66,12 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view("attendance.change_session")
 def session_end(request: HttpRequest, session_id: str) -> HttpResponse:
-    """Confirm and end an open session with a reason. Staff have no position to report, so the
-    status change is recorded without one (flagged as a timeout by the service)."""
+    """Confirm and end an open session with a reason (attendance.services.end_session_by_staff)."""
     session = get_object_or_404(Session.objects.select_related("contact"), pk=session_id)
     form = EndSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        report = EventReport(
-            ts_client=timezone.now(),
-            fix=Fix(timed_out=True),
-            notes=f"Ended by staff: {form.cleaned_data['reason']}",
-        )
         try:
-            end_session(session.id, report)
+            end_session_by_staff(session.id, reason=form.cleaned_data["reason"], staff_member=request.user)
         except AttendanceError as error:
             if error.code == AttendanceError.INVALID_TRANSITION:
                 messages.error(request, "This session is already closed; nothing was changed.")
