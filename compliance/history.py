@@ -48,10 +48,19 @@ def _differences(obj: models.Model, older: models.Model, newer: models.Model) ->
     diff_against compares those only): a new QR code or a status set by a service matters."""
     tracked = {field.name for field in obj.history.model._meta.fields}
     return tuple(
-        FieldChange(str(field.verbose_name), getattr(older, field.attname), getattr(newer, field.attname))
+        FieldChange(
+            str(field.verbose_name),
+            _readable(field, getattr(older, field.attname)),
+            _readable(field, getattr(newer, field.attname)),
+        )
         for field in obj._meta.concrete_fields
         if field.name in tracked
         and field.name not in NOISE
         and not field.primary_key
         and getattr(older, field.attname) != getattr(newer, field.attname)
     )
+
+
+def _readable(field: models.Field, value: object) -> object:
+    # A status reads "Checked in", not "checked_in".
+    return dict(field.flatchoices).get(value, value) if field.choices else value
