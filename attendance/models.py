@@ -187,6 +187,13 @@ class SessionEvent(models.Model):
             models.Index(fields=["session"], name="ix_session_events_session_id"),
             models.Index(fields=["type"], name="ix_session_events_type"),
             models.Index(fields=["ts_server"], name="ix_session_events_ts_server"),
+            # Not in the reference: the check-ins staff must review (unverified ones) are a
+            # small share of all events; this partial index finds them without a scan.
+            models.Index(
+                fields=["ts_server", "session", "location_flag"],
+                name="ix_session_events_unverified",
+                condition=Q(type="check_in", location_flag__in=["denied", "timeout"]),
+            ),
         ]
 
     def __str__(self) -> str:
