@@ -173,7 +173,11 @@ def test_indexes_have_the_reference_names_columns_and_uniqueness(table):
 def test_no_unnamed_extra_indexes(table):
     # Every index is a reference index, the open-session rule, or the primary key: nothing
     # Django named on its own (such as a varchar_pattern_ops "_like" index) slows inserts.
-    expected = set(REFERENCE_INDEXES[table]) | {"uq_sessions_one_open_per_contact", "ix_session_events_unverified"}
+    expected = set(REFERENCE_INDEXES[table]) | {
+        "uq_sessions_one_open_per_contact",
+        "ix_session_events_unverified",
+        "ix_contacts_without_consent",
+    }
     extra = {
         name
         for name, info in constraints(table).items()
