@@ -12,6 +12,8 @@ from meetings.models import Meeting
 
 REVIEW_DAYS = 7
 LIST_LENGTH = 10
+# A large programme can have hundreds of meetings a day; the full list is on the meetings page.
+TODAYS_MEETINGS_SHOWN = 25
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Overview:
     shows_sessions: bool = False
     shows_contacts: bool = False
     todays_meetings: list[Meeting] = field(default_factory=list)
+    todays_meeting_count: int = 0
     open_sessions: list[Session] = field(default_factory=list)
     open_session_count: int = 0
     recent_events: list[SessionEvent] = field(default_factory=list)
@@ -42,7 +45,9 @@ def todays_meetings(now: dt.datetime | None = None) -> list[Meeting]:
     """Active meetings starting today, each with how many attendees checked in there today."""
     start, end = today_bounds(now)
     meetings = list(
-        Meeting.objects.active().filter(start_time__gte=start, start_time__lt=end).order_by("start_time", "name")
+        Meeting.objects.active()
+        .filter(start_time__gte=start, start_time__lt=end)
+        .order_by("start_time", "name")[:TODAYS_MEETINGS_SHOWN]
     )
     # Counted apart from the meetings: today's sessions are few and indexed by created_at,
     # where a join would group every session each meeting ever had.
@@ -82,7 +87,13 @@ def overview(
     """The dashboard's sections the caller may see, in a fixed number of queries."""
     result = Overview(shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts)
     if meetings:
+        start, end = today_bounds(now)
         result.todays_meetings = todays_meetings(now)
+        result.todays_meeting_count = (
+            len(result.todays_meetings)
+            if len(result.todays_meetings) < TODAYS_MEETINGS_SHOWN
+            else Meeting.objects.active().filter(start_time__gte=start, start_time__lt=end).count()
+        )
     if sessions:
         open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
         review = check_ins_to_review(now)

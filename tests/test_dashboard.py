@@ -125,3 +125,14 @@ def test_constant_queries_whatever_the_numbers(rows, client, staff_user_with, dj
     # Session and user (2), the overview's eight, and the permission checks of the navigation.
     with django_assert_max_num_queries(13):
         assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_a_busy_day_shows_the_first_meetings_and_how_many_there_are(client, staff_user_with):
+    from compliance.dashboard import TODAYS_MEETINGS_SHOWN
+
+    start, _ = today_bounds()
+    for n in range(TODAYS_MEETINGS_SHOWN + 5):
+        MeetingFactory(start_time=start + dt.timedelta(hours=8, minutes=n))
+    client.force_login(staff_user_with(*PERMISSIONS))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert f"The first {TODAYS_MEETINGS_SHOWN} of {TODAYS_MEETINGS_SHOWN + 5}." in page
