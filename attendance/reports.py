@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -73,18 +74,25 @@ def _events_of_session(type: EventType) -> QuerySet:
 
 def with_attendance(sessions: QuerySet) -> QuerySet:
     """Annotate each session with its deciding check-in (`check_in_at`, `check_in_flag`), its
-    check-out (`check_out_at`) and its end by a status change (`ended_at`), in the same query."""
-    # The latest verified check-in first, then the latest attempt.
-    deciding_check_in = _events_of_session(EventType.CHECK_IN).order_by(
-        Case(When(location_flag=LocationFlag.GRANTED, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        "-ts_server",
-        "-created_at",
-        "-id",
-    )
+    check-out (`check_out_at`) and its end by a status change (`ended_at`), in the same query.
+
+    The deciding check-in is the first verified one (attendance counts from then), or, when
+    none was verified, the latest attempt (whose flag says why it failed).
+    """
+    first_verified = _events_of_session(EventType.CHECK_IN).filter(location_flag=LocationFlag.GRANTED)
+    first = ("ts_server", "created_at", "id")
     latest = ("-ts_server", "-created_at", "-id")
+    latest_attempt = _events_of_session(EventType.CHECK_IN).order_by(*latest)
     return sessions.annotate(
-        check_in_at=Subquery(deciding_check_in.values("ts_server")[:1]),
-        check_in_flag=Subquery(deciding_check_in.values("location_flag")[:1]),
+        first_verified_at=Subquery(first_verified.order_by(*first).values("ts_server")[:1]),
+        latest_attempt_at=Subquery(latest_attempt.values("ts_server")[:1]),
+        latest_attempt_flag=Subquery(latest_attempt.values("location_flag")[:1]),
+        check_in_at=Coalesce(F("first_verified_at"), F("latest_attempt_at")),
+        check_in_flag=Case(
+            When(first_verified_at__isnull=False, then=Value(LocationFlag.GRANTED.value)),
+            default=F("latest_attempt_flag"),
+            output_field=CharField(),
+        ),
         check_out_at=Subquery(_events_of_session(EventType.CHECK_OUT).order_by(*latest).values("ts_server")[:1]),
         ended_at=Subquery(_events_of_session(EventType.STATUS_CHANGE).order_by(*latest).values("ts_server")[:1]),
     )
@@ -129,8 +137,11 @@ class ReportRow:
 
     @property
     def duration(self) -> dt.timedelta | None:
-        """From the verified check-in to the check-out; nothing without both."""
+        """From the first verified check-in to the check-out; nothing without both, and nothing
+        when the check-out's server time is not after it (never a negative attendance)."""
         if self.check_in_flag != LocationFlag.GRANTED or self.check_in_at is None or self.check_out_at is None:
+            return None
+        if self.check_out_at <= self.check_in_at:
             return None
         return self.check_out_at - self.check_in_at
 
@@ -226,7 +237,8 @@ def build_report(contact: Contact, period: Period, generated_by: str) -> Attenda
 def neutralise_formula(value: str) -> str:
     """Make a cell that a spreadsheet would evaluate (=, +, -, @, tab, carriage return) plain
     text, by prefixing a single quote: names and addresses are typed by people."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+    # Some spreadsheets trim leading spaces on import, so " =1+2" is as dangerous as "=1+2".
+    return f"'{value}" if value.lstrip(" ").startswith(FORMULA_PREFIXES) else value
 
 
 class _Line:

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -68,14 +68,20 @@ def todays_meetings(now: dt.datetime | None = None) -> list[Meeting]:
 
 
 def check_ins_to_review(now: dt.datetime | None = None) -> QuerySet[SessionEvent]:
-    """Check-ins of the last week that were not verified: denied, or without a position."""
+    """Check-ins of the last week that were not verified (denied, or without a position), in
+    sessions where no check-in was verified."""
     since = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
+    verified_later = SessionEvent.objects.filter(
+        session=OuterRef("session"), type=EventType.CHECK_IN, location_flag=LocationFlag.GRANTED
+    )
     return (
         SessionEvent.objects.filter(
             type=EventType.CHECK_IN,
             location_flag__in=[LocationFlag.DENIED, LocationFlag.TIMEOUT],
             ts_server__gte=since,
         )
+        # A failed attempt followed by a verified check-in in the same session needs no review.
+        .exclude(Exists(verified_later))
         .select_related("session__contact", "session__meeting")
         .order_by("-ts_server")
     )

@@ -45,15 +45,17 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 @staff_view("meetings.view_meeting")
 def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
-    sessions = list(meeting.sessions.select_related("contact").order_by("-created_at", "-id")[:RECENT_SESSIONS])
     context = {
         "section": "meetings",
         "meeting": meeting,
         "qr_svg": _inline_qr(meeting),
-        "sessions": [(session, _session_url(session)) for session in sessions],
-        "session_count": meeting.sessions.count() if len(sessions) == RECENT_SESSIONS else len(sessions),
         "changes": changes_for(meeting),
     }
+    # Who attended is attendance data: only for those who may see sessions.
+    if request.user.has_perm("attendance.view_session"):
+        sessions = list(meeting.sessions.select_related("contact").order_by("-created_at", "-id")[:RECENT_SESSIONS])
+        context["sessions"] = [(session, _session_url(session)) for session in sessions]
+        context["session_count"] = meeting.sessions.count() if len(sessions) == RECENT_SESSIONS else len(sessions)
     return render(request, "meetings/detail.html", context)
 
 

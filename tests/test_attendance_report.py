@@ -279,6 +279,8 @@ def test_the_csv_has_a_header_and_the_reports_rows(staff_client, ann):
         ("@x", "'@x"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
+        (" =1+2", "' =1+2"),
+        ("  @x", "'  @x"),
         ("Tuesday group", "Tuesday group"),
         ("a=1", "a=1"),
         ("", ""),
@@ -312,3 +314,27 @@ def test_an_invalid_csv_request_goes_back_to_the_form(staff_client):
     page = html.unescape(staff_client.get(response["Location"]).content.decode())
     assert "The report could not be exported" in page
     assert "No contact has the email address nobody@example.org." in page
+
+
+def report_rows(contact, start: dt.date, end: dt.date) -> list:
+    return list(iter_report_rows(contact, Period(start, end)))
+
+
+def test_attendance_counts_from_the_first_verified_check_in(la_time):
+    contact = ContactFactory(consenting=True)
+    session = SessionFactory(contact=contact, created_at=local(10, 18), status=SessionStatus.COMPLETED)
+    event(session, EventType.CHECK_IN, local(10, 18, 0))
+    event(session, EventType.CHECK_IN, local(10, 18, 50))  # a second tap, verified too
+    event(session, EventType.CHECK_OUT, local(10, 19, 0))
+    (row,) = report_rows(contact, dt.date(2026, 3, 10), dt.date(2026, 3, 10))
+    assert row.check_in_at == local(10, 18, 0)
+    assert row.duration == dt.timedelta(hours=1)
+
+
+def test_a_check_out_before_the_check_in_never_makes_a_negative_duration(la_time):
+    contact = ContactFactory(consenting=True)
+    session = SessionFactory(contact=contact, created_at=local(11, 18), status=SessionStatus.COMPLETED)
+    event(session, EventType.CHECK_IN, local(11, 18, 30))
+    event(session, EventType.CHECK_OUT, local(11, 18, 0))
+    (row,) = report_rows(contact, dt.date(2026, 3, 11), dt.date(2026, 3, 11))
+    assert row.duration is None

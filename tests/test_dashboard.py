@@ -136,3 +136,10 @@ def test_a_busy_day_shows_the_first_meetings_and_how_many_there_are(client, staf
     client.force_login(staff_user_with(*PERMISSIONS))
     page = client.get(reverse("dashboard")).content.decode()
     assert f"The first {TODAYS_MEETINGS_SHOWN} of {TODAYS_MEETINGS_SHOWN + 5}." in page
+
+
+def test_a_failed_attempt_followed_by_a_verified_check_in_needs_no_review():
+    session = SessionFactory(status=SessionStatus.CHECKED_IN)
+    SessionEventFactory(session=session, location_flag=LocationFlag.DENIED)
+    SessionEventFactory(session=session)  # verified from the door a minute later
+    assert overview().to_review_count == 0

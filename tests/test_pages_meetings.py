@@ -555,3 +555,14 @@ def test_sessions_are_listed_without_links_while_there_is_no_session_page(staff_
 
     assert str(session.contact) in page
     assert "/attendance/sessions/" not in page
+
+
+def test_who_attended_is_shown_only_to_those_who_may_see_sessions(client, staff_user_with):
+    from tests.factories import ContactFactory, SessionFactory
+
+    meeting = MeetingFactory()
+    SessionFactory(meeting=meeting, contact=ContactFactory(first_name="Zelda"))
+    client.force_login(staff_user_with("meetings.view_meeting"))
+    assert "Zelda" not in text(client.get(url("detail", meeting)))
+    client.force_login(staff_user_with("meetings.view_meeting", "attendance.view_session"))
+    assert "Zelda" in text(client.get(url("detail", meeting)))
