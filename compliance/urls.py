@@ -13,6 +13,8 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("contacts/", include("contacts.urls")),
     path("attendance/", include("attendance.urls")),
+    # Attendees (phones): /q/<qr_code> and the check-in pages.
+    path("", include("attendance.attendee_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("compliance.api_urls", "api"), namespace="api")),
 ]
