@@ -245,3 +245,10 @@ def test_weak_or_mismatched_passwords_are_refused(client, contact, link_path, pa
     assert not contact.has_usable_password()
     # Refused attempts do not spend the link.
     assert choose(client, link_path).status_code == 302
+
+
+def test_the_done_page_leads_to_the_attendee_sign_in(client):
+    from django.urls import reverse
+
+    page = client.get(DONE_URL).content.decode()
+    assert f'href="{reverse("attendee:sign_in")}"' in page
