@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint format check clean
+.PHONY: run test setup setup-dev lint format check clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,14 @@ run: setup .env
 	$(BIN)/python manage.py ensure_staff_login
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup-dev
+# Browser tests drive Debian's Chromium; install it when we can (as root), else they are skipped
+# with a message saying why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+		echo "Chromium is not installed and could not be: the browser tests will be skipped."
+
+test: setup-dev chromium
 	$(BIN)/pytest
 
 lint: setup-dev

@@ -1,6 +1,15 @@
+import os
+import shutil
+
 import pytest
 
+# Playwright's sync API keeps an event loop running in the test thread, and Django then
+# refuses ORM calls from it unless told this is safe (it is: the tests are synchronous).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 from tests.factories import ContactFactory, StaffUserFactory, SuperUserFactory, UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -178,3 +187,35 @@ def assert_staff_only(client, staff_user_with):
         return response
 
     return check
+
+
+# --- Browser tests ----------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if shutil.which(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"browser test skipped: {CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; flags for a headless root container."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-default-browser-check",
+        ],
+    }
