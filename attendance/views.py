@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,14 +20,6 @@ from compliance.history import changes_for
 SESSIONS_PER_PAGE = 50
 
 
-def _url_or_none(name: str, *args: object) -> str | None:
-    """The URL of a page another app may not have yet; None until it does."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 @require_GET
 @staff_view("attendance.view_session")
 def session_list(request: HttpRequest) -> HttpResponse:
@@ -38,7 +30,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = reports.sessions_for_page(list(page.object_list))
         for session in page:
-            session.contact_url = _url_or_none("contacts:detail", session.contact_id)
+            session.contact_url = reverse("contacts:detail", args=[session.contact_id])
     filtered = any(value for key, value in request.GET.items() if key != "page")
     return render(
         request,
@@ -55,8 +47,8 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
         "section": "attendance",
         "session": session,
         "events": reports.evidence_for(session),
-        "contact_url": _url_or_none("contacts:detail", session.contact_id),
-        "meeting_url": _url_or_none("meetings:detail", session.meeting_id) if session.meeting_id else None,
+        "contact_url": reverse("contacts:detail", args=[session.contact_id]),
+        "meeting_url": reverse("meetings:detail", args=[session.meeting_id]) if session.meeting_id else None,
         "destination_map_url": reports.map_url(session.dest_lat, session.dest_lng),
         "changes": changes_for(session),
     }
@@ -94,7 +86,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "section": "attendance",
         "form": form,
         "report": result,
-        "contact_url": _url_or_none("contacts:detail", result.contact.id) if result else None,
+        "contact_url": reverse("contacts:detail", args=[result.contact.id]) if result else None,
         "csv_query": request.GET.urlencode(),
     }
     return render(request, "attendance/report.html", context)

@@ -5,13 +5,11 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from attendance.models import Session
 from compliance.decorators import staff_view
 from compliance.history import changes_for
 from meetings import qr
@@ -54,7 +52,7 @@ def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
     # Who attended is attendance data: only for those who may see sessions.
     if request.user.has_perm("attendance.view_session"):
         sessions = list(meeting.sessions.select_related("contact").order_by("-created_at", "-id")[:RECENT_SESSIONS])
-        context["sessions"] = [(session, _session_url(session)) for session in sessions]
+        context["sessions"] = sessions
         context["session_count"] = meeting.sessions.count() if len(sessions) == RECENT_SESSIONS else len(sessions)
     return render(request, "meetings/detail.html", context)
 
@@ -151,11 +149,3 @@ def _inline_qr(meeting: Meeting) -> str | None:
 
 def _qr_filename(meeting: Meeting, extension: str) -> str:
     return f"{slugify(meeting.name) or 'meeting'}-qr.{extension}"
-
-
-def _session_url(session: Session) -> str | None:
-    """The session's staff page, once the attendance pages provide one."""
-    try:
-        return reverse("attendance:session", args=[session.pk])
-    except NoReverseMatch:
-        return None

@@ -5,12 +5,11 @@ import html
 import zoneinfo
 
 import pytest
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, include, path, reverse
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import SessionStatus
-from compliance import urls as site_urls
 from meetings.models import Meeting
 from tests.factories import PORTLAND, MeetingFactory, SessionFactory
 
@@ -518,43 +517,12 @@ def test_detail_runs_the_same_number_of_queries_for_1_and_20_sessions(staff_clie
         staff_client.get(url("detail", meeting))
 
 
-def session_page(request: HttpRequest, pk: str = "") -> HttpResponse:
-    return HttpResponse(pk)
-
-
-def site_with_attendance_pages(*attendance_patterns: URLPattern) -> list:
-    """The site's URLs, with stand-ins for the attendance pages (built in another app)."""
-    others = [pattern for pattern in site_urls.urlpatterns if getattr(pattern, "namespace", None) != "attendance"]
-    return [*others, path("attendance/", include((list(attendance_patterns), "attendance")))]
-
-
-class WithSessionPage:
-    urlpatterns = site_with_attendance_pages(
-        path("", session_page, name="sessions"), path("sessions/<str:pk>/", session_page, name="session")
-    )
-
-
-class WithoutSessionPage:
-    urlpatterns = site_with_attendance_pages(path("", session_page, name="sessions"))
-
-
-def test_sessions_link_to_their_session_page_once_there_is_one(staff_client, settings):
-    settings.ROOT_URLCONF = WithSessionPage
+def test_sessions_link_to_their_session_page(staff_client):
     session = SessionFactory()
 
     page = text(staff_client.get(url("detail", session.meeting)))
 
-    assert f'<a href="/attendance/sessions/{session.pk}/">View</a>' in page
-
-
-def test_sessions_are_listed_without_links_while_there_is_no_session_page(staff_client, settings):
-    settings.ROOT_URLCONF = WithoutSessionPage
-    session = SessionFactory()
-
-    page = text(staff_client.get(url("detail", session.meeting)))
-
-    assert str(session.contact) in page
-    assert "/attendance/sessions/" not in page
+    assert f'<a href="/attendance/{session.pk}/">View</a>' in page
 
 
 def test_who_attended_is_shown_only_to_those_who_may_see_sessions(client, staff_user_with):
