@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import haversine_m
+from meetings.geo import PositionError, haversine_m, validate_point
 from meetings.models import Meeting
-from meetings.validators import validate_accuracy, validate_latitude, validate_longitude
+from meetings.validators import validate_accuracy
 
 
 class AttendanceError(Exception):
@@ -395,11 +395,10 @@ def _check_report(report: EventReport) -> None:
 
 
 def _check_position(lat: float, lng: float) -> None:
-    for field, value, check in (("lat", lat, validate_latitude), ("lng", lng, validate_longitude)):
-        try:
-            check(value)
-        except ValidationError as error:
-            raise AttendanceError(AttendanceError.INVALID_POSITION, error.messages[0], field=field) from None
+    try:
+        validate_point(lat, lng)
+    except PositionError as error:
+        raise AttendanceError(AttendanceError.INVALID_POSITION, error.message, field=error.field) from None
 
 
 def _normalise_event_id(event_id: str | None) -> str | None:

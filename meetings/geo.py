@@ -20,13 +20,21 @@ from meetings.validators import validate_latitude, validate_longitude
 EARTH_RADIUS_M = 6_371_008.8
 
 
+class PositionError(ValueError):
+    """An impossible position; `field` says which coordinate ("lat" or "lng")."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
 def validate_point(lat: float, lng: float) -> None:
-    """Raise ValueError unless (lat, lng) is a real position in degrees."""
-    for value, validator in ((lat, validate_latitude), (lng, validate_longitude)):
+    """Raise PositionError (a ValueError) unless (lat, lng) is a real position in degrees."""
+    for field, value, validator in (("lat", lat, validate_latitude), ("lng", lng, validate_longitude)):
         try:
             validator(value)
         except ValidationError as error:
-            raise ValueError(f"{error.messages[0]} Got {value}.") from None
+            raise PositionError(error.messages[0], field) from None
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
