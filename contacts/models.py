@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -15,7 +16,15 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def by_email(self, email: str) -> "ContactQuerySet":
-        return self.filter(email=normalize_email(email))
+        """Contacts with this address in any capitals, the one stored as normalised first.
+
+        New rows are stored in lower case; rows adopted from the legacy system keep the
+        capitals they were typed with, and their owners must still be able to sign in.
+        """
+        normalized = normalize_email(email)
+        return self.filter(email__iexact=normalized).order_by(
+            Case(When(email=normalized, then=0), default=1), "created_at"
+        )
 
 
 def validate_no_extension(number: object) -> None:
@@ -73,6 +82,8 @@ class Contact(Deactivatable, models.Model):
         indexes = [
             models.Index(fields=["phone"], name="ix_contacts_phone"),
             models.Index(fields=["is_active"], name="ix_contacts_is_active"),
+            # Not in the reference: sign-in finds an address whatever its capitals (by_email).
+            models.Index(Upper("email"), name="ix_contacts_email_upper"),
             # Not in the reference: the dashboard lists and counts active contacts without
             # consent, a small share of all contacts.
             models.Index(
@@ -89,7 +100,11 @@ class Contact(Deactivatable, models.Model):
         if self.email:
             self.email = normalize_email(self.email)
         # Every write path stores E.164 or nothing: never "", never a number that did not parse.
-        self.phone = self._meta.get_field("phone").clean(self.phone, self) if self.phone else None
+        # A save of other fields leaves the phone alone: a legacy row's unparsable number must
+        # not stop its owner from signing in or consenting.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "phone" in update_fields:
+            self.phone = self._meta.get_field("phone").clean(self.phone, self) if self.phone else None
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

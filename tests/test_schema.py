@@ -177,6 +177,7 @@ def test_no_unnamed_extra_indexes(table):
         "uq_sessions_one_open_per_contact",
         "ix_session_events_unverified",
         "ix_contacts_without_consent",
+        "ix_contacts_email_upper",
     }
     extra = {
         name

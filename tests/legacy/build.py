@@ -39,6 +39,7 @@ class LegacyDatabase:
     sign_in_contact_id: str = ""
     bad_phone_contact_id: str = ""
     open_session_id: str = ""
+    sessions_of_sign_in_contact: list[str] = field(default_factory=list)
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -138,10 +139,10 @@ def _populate(conn, database_url: str, contact_count: int, rng: random.Random) -
     bad_phone = contact_rows[2]
     bad_phone.update(phone="555-0100 ext 4", is_active=True, consent_granted=False, consent_timestamp=None)
     bad_phone["password_hash"] = bcrypt.hashpw(SIGN_IN_PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    conn.execute(insert(legacy.contacts), contact_rows)
+    conn.execute(insert(legacy.contacts_002), contact_rows)
     # A few rows took their created_at from the database clock, as the legacy app's did.
     conn.execute(
-        insert(legacy.contacts),
+        insert(legacy.contacts_002),
         [{"id": legacy.new_id(), "email": f"late{index}@example.org", "is_active": True} for index in range(3)],
     )
     result.sign_in_contact_id, result.bad_phone_contact_id = signing_in["id"], bad_phone["id"]
@@ -173,6 +174,7 @@ def _populate(conn, database_url: str, contact_count: int, rng: random.Random) -
             }
             session_rows.append(session)
             event_rows.extend(_events_for(session, created, rng))
+    result.sessions_of_sign_in_contact = [s["id"] for s in session_rows if s["contact_id"] == signing_in["id"]]
     result.open_session_id = next(
         s["id"] for s in session_rows if s["contact_id"] == signing_in["id"] and s["status"] == "checked_in"
     )

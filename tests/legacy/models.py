@@ -1,7 +1,7 @@
 """The legacy models, as in ../shared/seed/schema-reference.md, with SQLAlchemy's defaults.
 
 Revision 001 created the tables without `contacts.password_hash`; 002 added it at the end of
-the table (see `build.create_schema`), so it is declared apart here.
+the table (see `build.create_schema`): `contacts` is the first, `contacts_002` the second.
 """
 
 import enum
@@ -42,25 +42,27 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-contacts = Table(
-    "contacts",
-    metadata,
-    Column("id", String(36), primary_key=True, default=new_id),
-    Column("email", String(255), unique=True, nullable=False, index=True),
-    Column("phone", String(20), nullable=True, index=True),
-    Column("first_name", String(100), nullable=True),
-    Column("last_name", String(100), nullable=True),
-    Column("ghl_contact_id", String(100), unique=True, nullable=True, index=True),
-    Column("consent_granted", Boolean, default=False, nullable=False),
-    Column("consent_timestamp", DateTime(timezone=True), nullable=True),
-    Column("notes", Text, nullable=True),
-    Column("is_active", Boolean, default=True, nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), onupdate=func.now()),
-)
+def _contact_columns() -> list[Column]:
+    return [
+        Column("id", String(36), primary_key=True, default=new_id),
+        Column("email", String(255), unique=True, nullable=False, index=True),
+        Column("phone", String(20), nullable=True, index=True),
+        Column("first_name", String(100), nullable=True),
+        Column("last_name", String(100), nullable=True),
+        Column("ghl_contact_id", String(100), unique=True, nullable=True, index=True),
+        Column("consent_granted", Boolean, default=False, nullable=False),
+        Column("consent_timestamp", DateTime(timezone=True), nullable=True),
+        Column("notes", Text, nullable=True),
+        Column("is_active", Boolean, default=True, nullable=False, index=True),
+        Column("created_at", DateTime(timezone=True), server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), onupdate=func.now()),
+    ]
 
-# Added by revision 002 (add_password_hash).
-password_hash = Column("password_hash", String(255), nullable=True)
+
+# As revision 001 created it (create_all builds the schema from these tables) ...
+contacts = Table("contacts", metadata, *_contact_columns())
+# ... and as the legacy app wrote to it after revision 002 added the password hash.
+contacts_002 = Table("contacts", MetaData(), *_contact_columns(), Column("password_hash", String(255), nullable=True))
 
 meetings = Table(
     "meetings",
