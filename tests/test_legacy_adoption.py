@@ -68,7 +68,7 @@ def legacy_rows(database) -> dict[str, list[tuple]]:
     with database.raw_cursor() as cursor:
         found = {}
         for table in TABLES:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
             columns = [column[0] for column in cursor.description]
             found[table] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         return found
@@ -150,7 +150,7 @@ def test_legacy_contact_signs_in_to_the_api_with_the_old_password_and_it_is_upgr
     assert response.status_code == 201, response.content
     assert response.json()["contact"]["id"] == on_legacy.built.sign_in_contact_id
     with on_legacy.raw_cursor() as cursor:
-        cursor.execute(f"SELECT password_hash, email FROM contacts WHERE id = '{on_legacy.built.sign_in_contact_id}'")  # noqa: S608
+        cursor.execute(f"SELECT password_hash, email FROM contacts WHERE id = '{on_legacy.built.sign_in_contact_id}'")
         stored_hash, email = cursor.fetchone()
     assert not stored_hash.startswith("$2b$"), "the legacy hash is replaced by Django's on use"
     assert email == SIGN_IN_EMAIL, "signing in changes nothing else"
@@ -172,7 +172,7 @@ def test_legacy_contact_signs_in_on_the_phone_page_even_with_a_phone_number_that
     assert response.status_code == 302
     with on_legacy.raw_cursor() as cursor:
         cursor.execute(
-            f"SELECT consent_granted, phone FROM contacts WHERE id = '{on_legacy.built.bad_phone_contact_id}'"  # noqa: S608
+            f"SELECT consent_granted, phone FROM contacts WHERE id = '{on_legacy.built.bad_phone_contact_id}'"
         )
         granted, phone = cursor.fetchone()
     assert granted in (True, 1)

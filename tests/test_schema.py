@@ -217,10 +217,10 @@ def test_database_defaults_apply_to_rows_written_outside_django(table, column):
         for name in ("contacts", "meetings", "sessions"):
             values = required[name]
             cursor.execute(
-                f"INSERT INTO {name} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})",  # noqa: S608
+                f"INSERT INTO {name} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})",
                 list(values.values()),
             )
-        cursor.execute(f"SELECT {column}, created_at, updated_at FROM {table}")  # noqa: S608
+        cursor.execute(f"SELECT {column}, created_at, updated_at FROM {table}")
         value, created_at, updated_at = cursor.fetchone()
     assert value == REFERENCE_DEFAULTS[(table, column)]
     assert created_at is not None

@@ -141,14 +141,15 @@ def tables_of(cursor, vendor: str) -> list[str]:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     else:
         cursor.execute(
-            "SELECT schemaname || '.' || tablename FROM pg_tables "
+            "SELECT CASE WHEN schemaname = 'public' THEN tablename ELSE schemaname || '.' || tablename END "
+            "FROM pg_tables "
             "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
         )
     return [row[0] for row in cursor.fetchall()]
 
 
 def rows_of(cursor, table: str) -> list[tuple]:
-    cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (a table name read from the catalogue)
+    cursor.execute(f"SELECT * FROM {table}")
     return sorted((tuple(row) for row in cursor.fetchall()), key=repr)
 
 
