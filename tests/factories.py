@@ -111,3 +111,11 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     digest = factory.Sequence(lambda n: f"{n:064x}")
     prefix = factory.Sequence(lambda n: f"tok{n:05d}")
     contact = factory.SubFactory(ContactFactory)
+
+
+class LegacyAdoptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "compliance.LegacyAdoption"
+
+    alembic_revision = "002"
+    row_counts = factory.LazyFunction(lambda: {"contacts": 3, "meetings": 1, "sessions": 4, "session_events": 9})

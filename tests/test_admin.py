@@ -11,7 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from factory.django import DjangoModelFactory
 
-from tests.factories import ApiTokenFactory, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from tests.factories import (
+    ApiTokenFactory,
+    ContactFactory,
+    LegacyAdoptionFactory,
+    MeetingFactory,
+    SessionEventFactory,
+    SessionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +60,11 @@ PAGES = [
     AdminPage("access_apitoken_add", superuser_status=403),  # issued by sign-in or the command only
     AdminPage("access_apitoken_change", ApiTokenFactory),
     AdminPage("access_apitoken_delete", ApiTokenFactory, superuser_status=403),
+    # Written once by adopt_legacy_schema; readable, never changed.
+    AdminPage("compliance_legacyadoption_changelist"),
+    AdminPage("compliance_legacyadoption_add", superuser_status=403),
+    AdminPage("compliance_legacyadoption_change", LegacyAdoptionFactory),
+    AdminPage("compliance_legacyadoption_delete", LegacyAdoptionFactory, superuser_status=403),
 ]
 
 
