@@ -98,6 +98,10 @@ class VerdictReason:
     ACCURACY_TOO_LOW = "accuracy_too_low"
     ACCURACY_UNKNOWN = "accuracy_unknown"
     GPS_TIMEOUT = "gps_timeout"
+    # A stored verdict that today's radius and rules would not reach (the meeting's radius
+    # changed since, or the legacy system decided it): said plainly, never explained away.
+    GRANTED_WHEN_RECORDED = "granted_when_recorded"
+    DENIED_WHEN_RECORDED = "denied_when_recorded"
 
     LABELS = {
         WITHIN_RADIUS: "Verified: within the meeting's check-in radius.",
@@ -105,6 +109,12 @@ class VerdictReason:
         ACCURACY_TOO_LOW: "Not verified: the position was not precise enough. Try again outdoors or near a window.",
         ACCURACY_UNKNOWN: "Not verified: the phone did not say how precise its position was.",
         GPS_TIMEOUT: "Not verified: the phone could not find its position. Enable location and try again.",
+        GRANTED_WHEN_RECORDED: (
+            "Verified when recorded, under the radius and rules of that time; today's would not verify this position."
+        ),
+        DENIED_WHEN_RECORDED: (
+            "Not verified when recorded, under the radius and rules of that time; today's would verify this position."
+        ),
     }
 
 
@@ -157,18 +167,20 @@ def verify_position(session: Session, fix: Fix) -> Verdict:
 
 
 def verdict_of(session: Session, event: SessionEvent) -> Verdict:
-    """The verdict a stored event carries: its flag as decided then, explained with today's radius."""
-    fix = Fix(event.lat, event.lng, event.accuracy, timed_out=event.location_flag == LocationFlag.TIMEOUT)
-    distance, radius = _distance(session, fix), radius_for(session)
-    if event.location_flag == LocationFlag.TIMEOUT:
-        reason = VerdictReason.GPS_TIMEOUT
-    elif event.location_flag == LocationFlag.GRANTED:
-        reason = VerdictReason.WITHIN_RADIUS
-    elif distance is not None and distance > radius:
-        reason = VerdictReason.OUTSIDE_RADIUS
-    else:
-        reason = VerdictReason.ACCURACY_UNKNOWN if event.accuracy is None else VerdictReason.ACCURACY_TOO_LOW
-    return Verdict(LocationFlag(event.location_flag), reason, distance, radius)
+    """The verdict a stored event carries, explained.
+
+    The flag is the one decided when the event was recorded. The reason is today's rules' when
+    they reach the same flag; when they do not, the reason says so instead of inventing one.
+    """
+    flag = LocationFlag(event.location_flag)
+    if flag == LocationFlag.TIMEOUT:
+        # No fix, so no distance: coordinates on a legacy timeout were a placeholder (0, 0).
+        return Verdict(flag, VerdictReason.GPS_TIMEOUT, None, radius_for(session))
+    today = verify_position(session, Fix(event.lat, event.lng, event.accuracy))
+    if today.flag == flag:
+        return today
+    reason = VerdictReason.GRANTED_WHEN_RECORDED if flag == LocationFlag.GRANTED else VerdictReason.DENIED_WHEN_RECORDED
+    return Verdict(flag, reason, today.distance_m, today.radius_m)
 
 
 def _distance(session: Session, fix: Fix) -> float | None:

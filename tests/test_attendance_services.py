@@ -83,6 +83,39 @@ class TestVerdict:
         assert services.verify_position(session, report(accuracy=25).fix).reason == "accuracy_too_low"
 
 
+class TestStoredVerdict:
+    """verdict_of explains an event recorded earlier, perhaps under another radius or system."""
+
+    def stored(self, session, north_m: float, flag: str, accuracy: float | None = 10) -> SessionEvent:
+        lat, lng = offset_point(*PORTLAND, north_m=north_m, east_m=0)
+        return SessionEventFactory(session=session, lat=lat, lng=lng, accuracy=accuracy, location_flag=flag)
+
+    def test_a_verdict_todays_rules_reach_gets_their_reason(self, session):
+        event = self.stored(session, 150, LocationFlag.DENIED)
+        verdict = services.verdict_of(session, event)
+        assert (verdict.flag, verdict.reason) == (LocationFlag.DENIED, "outside_radius")
+        assert verdict.distance_m == pytest.approx(150, abs=0.5)
+
+    def test_granted_under_a_larger_radius_says_so_and_keeps_its_flag(self, meeting, session):
+        event = self.stored(session, 250, LocationFlag.GRANTED)
+        meeting.radius_meters = 100  # narrowed after the check-in (or a legacy verdict)
+        verdict = services.verdict_of(session, event)
+        assert (verdict.flag, verdict.reason) == (LocationFlag.GRANTED, "granted_when_recorded")
+        assert "today's would not verify" in verdict.explanation
+        assert verdict.distance_m == pytest.approx(250, abs=0.5)
+
+    def test_denied_then_within_todays_radius_says_so_and_keeps_its_flag(self, meeting, session):
+        event = self.stored(session, 20, LocationFlag.DENIED, accuracy=8)
+        verdict = services.verdict_of(session, event)
+        assert (verdict.flag, verdict.reason) == (LocationFlag.DENIED, "denied_when_recorded")
+
+    def test_a_timeout_has_no_distance_even_with_placeholder_coordinates(self, session):
+        # The legacy app stored 0, 0 for a timeout: not a position, so no distance.
+        event = SessionEventFactory(session=session, lat=0.0, lng=0.0, accuracy=None, location_flag="timeout")
+        verdict = services.verdict_of(session, event)
+        assert (verdict.flag, verdict.reason, verdict.distance_m) == (LocationFlag.TIMEOUT, "gps_timeout", None)
+
+
 class TestStartSession:
     def test_at_a_meeting_the_destination_is_copied(self, meeting):
         contact = ContactFactory()
