@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
-from attendance.services import Verdict, verdict_of
+from attendance.services import Verdict, VerdictReason, verdict_of
 from contacts.models import Contact
 
 # How many sessions the CSV export reads per database round trip: memory stays bounded by
@@ -317,15 +317,20 @@ class EventEvidence:
 
     @property
     def map_url(self) -> str | None:
-        if self.event.lat is None or self.event.lng is None:
+        if self.event.lat is None or self.event.lng is None or self.is_timeout:
             return None
         return map_url(self.event.lat, self.event.lng)
+
+    @property
+    def is_timeout(self) -> bool:
+        # Coordinates on a timeout are not a fix: the legacy app stored 0, 0 there.
+        return self.event.location_flag == LocationFlag.TIMEOUT
 
     @property
     def explanation(self) -> str | None:
         """Why a position did not verify. A status change without a position (a session ended
         by staff) carries the timeout flag but no GPS attempt: explaining it as one would mislead."""
-        if self.verdict.flag == LocationFlag.GRANTED:
+        if self.verdict.reason == VerdictReason.WITHIN_RADIUS:
             return None
         if self.event.type == EventType.STATUS_CHANGE and self.event.lat is None:
             return None

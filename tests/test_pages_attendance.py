@@ -258,6 +258,23 @@ def test_each_event_shows_times_and_their_difference_position_distance_and_verdi
     assert events[1].map_url is None
 
 
+def test_a_verdict_todays_radius_would_not_reach_is_shown_as_recorded_then(staff_client):
+    # A check-in granted 250 m out when the radius was larger (or by the legacy system), and a
+    # legacy timeout with the 0, 0 the legacy app stored for want of a NULL.
+    meeting = MeetingFactory(radius_meters=100)
+    session = SessionFactory(meeting=meeting, dest_lat=meeting.lat, dest_lng=meeting.lng, status="checked_in")
+    lat, lng = offset_point(meeting.lat, meeting.lng, north_m=250, east_m=0)
+    SessionEventFactory(session=session, lat=lat, lng=lng, accuracy=10, location_flag=LocationFlag.GRANTED)
+    SessionEventFactory(session=session, lat=0.0, lng=0.0, accuracy=None, location_flag=LocationFlag.TIMEOUT)
+
+    page = html.unescape(staff_client.get(session_url(session)).content.decode())
+
+    assert VerdictReason.LABELS[VerdictReason.GRANTED_WHEN_RECORDED] in page
+    assert VerdictReason.LABELS[VerdictReason.WITHIN_RADIUS] not in page
+    assert "0.000000, 0.000000 stored, not a fix" in page
+    assert "mlat=0.0" not in page
+
+
 def test_a_verified_event_has_no_explanation(staff_client):
     event = SessionEventFactory()
     (item,) = staff_client.get(session_url(event.session)).context["events"]
