@@ -32,8 +32,14 @@ def changes_for(obj: models.Model, limit: int = 50) -> list[Change]:
         if len(changes) == limit:
             break
         who = record.history_user.get_username() if record.history_user else "Attendee or system"
-        if previous is None or record.history_type == "+":
-            action, fields = "Created", ()
+        if record.history_type == "+":
+            # An adopted legacy row's first record says so (its change reason).
+            action, fields = record.history_change_reason or "Created", ()
+        elif previous is None and len(records) <= limit:
+            # The row predates its audit trail (written outside Django): what it was is unknown.
+            action, fields = "Changed (earlier values were not recorded)", ()
+        elif previous is None:
+            break  # older records beyond the limit
         else:
             action = "Deleted" if record.history_type == "-" else "Changed"
             fields = _differences(obj, previous, record)

@@ -227,6 +227,33 @@ def test_api_and_staff_pages_show_legacy_sessions(on_legacy):
     assert csv_lines.decode().count("\n") > len(built.sessions_of_sign_in_contact)
 
 
+def test_adopted_records_start_their_audit_trail_so_the_first_change_shows_what_it_changed(on_legacy):
+    from attendance.models import Session
+    from compliance.history import changes_for
+    from contacts.models import Contact
+    from meetings.models import Meeting
+
+    adopt()
+    for model in (Contact, Meeting, Session):
+        assert model.history.count() == model.objects.count() == on_legacy.built.counts[model._meta.db_table]
+    contact = Contact.objects.get(pk=on_legacy.built.sign_in_contact_id)
+    assert [change.action for change in changes_for(contact)] == [
+        "Taken over from the legacy system (Alembic revision 002)"
+    ]
+
+    contact.first_name = "Zoé"
+    contact.save()
+
+    latest, adopted = changes_for(contact)
+    assert latest.action == "Changed"
+    # A save also stores the e-mail in lower case, as every save does; the trail shows it.
+    assert [(field.field, field.old, field.new) for field in latest.fields] == [
+        ("email", SIGN_IN_EMAIL, SIGN_IN_EMAIL.lower()),
+        ("first name", "Zoë", "Zoé"),
+    ]
+    assert adopted.action.startswith("Taken over from the legacy system")
+
+
 # --- Refusals, repeats, failures ---------------------------------------------------------------
 
 

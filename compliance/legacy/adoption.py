@@ -15,7 +15,9 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
+from attendance.models import Session
 from compliance.legacy.survey import (
     ALEMBIC_TABLE,
     EVENT_TYPES,
@@ -27,6 +29,8 @@ from compliance.legacy.survey import (
     Survey,
 )
 from compliance.models import LegacyAdoption
+from contacts.models import Contact
+from meetings.models import Meeting
 
 # Where the legacy tables wait while the new ones are filled: a schema on PostgreSQL (their
 # indexes and constraints move with them, so no name clashes), a name prefix on SQLite.
@@ -52,6 +56,7 @@ def plan(survey: Survey, connection: BaseDatabaseWrapper = default_connection) -
         + ", ".join(f"{name} -> {value}" for name, value in LOCATION_FLAGS.items())
         + f"; updated_at left NULL by the legacy system becomes created_at ({never_updated} rows).",
         "Count every table's rows, and events per type and flag, again; roll everything back if any differ.",
+        "Start each contact's, meeting's and session's audit trail with the values it arrived with.",
         f"Record the adoption from Alembic revision {survey.revision} in legacy_adoptions.",
         "Drop the legacy tables"
         + (f" and the enum types {', '.join(LEGACY_ENUM_TYPES)}." if survey.vendor == "postgresql" else "."),
@@ -82,14 +87,21 @@ def adopt(
             before = _counts(connection, lambda table: _aside(connection, table))
             _copy_rows(connection)
             after = _counts(connection, lambda table: table)
+            adopted_at = timezone.now()
+            audit_counts = _start_audit_trails(connection, survey.revision, adopted_at)
             if after != before:
                 differing = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
                 raise AdoptionFailed(
                     "row counts differ after copying: "
                     + "; ".join(f"{key}: {before.get(key, 0)} before, {after.get(key, 0)} after" for key in differing)
                 )
+            untracked = {table: count for table, count in audit_counts.items() if count != after[table]}
+            if untracked:
+                raise AdoptionFailed(f"audit trail baselines do not match the rows copied: {untracked}")
             record = LegacyAdoption.objects.using(connection.alias).create(
-                alembic_revision=survey.revision, row_counts={table: before[table] for table in LEGACY_TABLES}
+                alembic_revision=survey.revision,
+                adopted_at=adopted_at,
+                row_counts={table: before[table] for table in LEGACY_TABLES},
             )
             _drop_aside(connection)
             _check_references(connection)
@@ -99,6 +111,30 @@ def adopt(
         if checks_were_on:
             connection.enable_constraint_checking()
     return record
+
+
+def _start_audit_trails(connection: BaseDatabaseWrapper, revision: str, when) -> dict[str, int]:
+    """Give every adopted contact, meeting and session its first audit-trail record, so the
+    first change made here shows what it changed from, not a bare "created"."""
+    reason = adoption_reason(revision)
+    counts = {}
+    for model in (Contact, Meeting, Session):
+        history = model.history.model
+        columns = [history._meta.get_field(field.name).column for field in history.tracked_fields]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}, history_date, history_change_reason, "
+                f"history_type, history_user_id) SELECT {', '.join(columns)}, %s, %s, '+', NULL "
+                f"FROM {model._meta.db_table}",
+                [connection.ops.adapt_datetimefield_value(when), reason],
+            )
+            counts[model._meta.db_table] = cursor.rowcount
+    return counts
+
+
+def adoption_reason(revision: str) -> str:
+    """The audit trail's wording for a record that arrived with the legacy database."""
+    return f"Taken over from the legacy system (Alembic revision {revision})"
 
 
 def _pending_migrations(connection: BaseDatabaseWrapper) -> list[tuple[str, str]]:
