@@ -26,7 +26,7 @@ from compliance.legacy.survey import EVENT_TYPES, LOCATION_FLAGS
 from compliance.models import LegacyAdoption
 from tests.factories import StaffUserFactory
 from tests.legacy.build import SIGN_IN_EMAIL, SIGN_IN_PASSWORD, build
-from tests.legacy.databases import connected_to, rows_of, schema_of, scratch_database, snapshot
+from tests.legacy.databases import ScratchDatabase, connected_to, rows_of, schema_of, scratch_database, snapshot
 
 # Not wrapped in a transaction: the tests point Django's connection at other databases, and the
 # test database must be set up (and is flushed afterwards).
@@ -313,6 +313,15 @@ def test_an_empty_database_is_refused_with_the_command_to_use_instead(tmp_path, 
             adopt()
         assert "run `python manage.py migrate` instead" in str(refused.value)
         assert snapshot(empty)["rows"] == {}
+
+
+def test_a_missing_sqlite_file_is_refused_without_creating_it(tmp_path, django_db_blocker):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite databases are files")
+    missing = ScratchDatabase("sqlite", str(tmp_path / "mistyped.sqlite3"), dict(connection.settings_dict))
+    with connected_to(missing, django_db_blocker), pytest.raises(CommandError, match="no SQLite database at"):
+        adopt()
+    assert not Path(missing.name).exists()
 
 
 def test_unknown_enum_names_are_refused(legacy, django_db_blocker):

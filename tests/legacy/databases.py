@@ -63,7 +63,9 @@ def scratch_database(label: str, directory: Path) -> Iterator[ScratchDatabase]:
     settings = dict(connections[DEFAULT_DB_ALIAS].settings_dict)
     vendor = connections[DEFAULT_DB_ALIAS].vendor
     if vendor == "sqlite":
-        yield ScratchDatabase(vendor, str(directory / f"{label}.sqlite3"), settings)
+        path = directory / f"{label}.sqlite3"
+        path.touch()  # an empty file is an empty SQLite database
+        yield ScratchDatabase(vendor, str(path), settings)
         return
     name = f"{settings['NAME']}_{label}"[:63]
     with _server_connection(settings) as server:

@@ -1,5 +1,7 @@
 """manage.py adopt_legacy_schema: take over a legacy (SQLAlchemy/Alembic, revision 002) database."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
@@ -18,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print the plan and change nothing.")
 
     def handle(self, *args, dry_run: bool = False, **options) -> None:
+        name = connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite" and not connection.is_in_memory_db() and not Path(name).is_file():
+            # Connecting would create an empty file there: a mistyped path must not look adopted.
+            raise CommandError(f"There is no SQLite database at {name}; check DATABASE_URL. Nothing was changed.")
         found = survey(connection)
         if found.managed_by_django:
             self.stdout.write(self._already_done(found.tables))
@@ -27,8 +33,8 @@ class Command(BaseCommand):
                 "This database cannot be adopted; nothing was changed.\n"
                 + "\n".join(f"  - {reason}" for reason in found.refusals)
             )
-        name = "PostgreSQL" if found.vendor == "postgresql" else "SQLite"
-        self.stdout.write(f"Legacy database found ({name}, Alembic revision {found.revision}):")
+        engine = "PostgreSQL" if found.vendor == "postgresql" else "SQLite"
+        self.stdout.write(f"Legacy database found ({engine}, Alembic revision {found.revision}):")
         for table, count in found.row_counts.items():
             self.stdout.write(f"  {table:<16}{count:>12,} rows")
         for note in found.notes:
