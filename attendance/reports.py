@@ -10,9 +10,11 @@ one from the door), the latest verified one counts; without any, the latest atte
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,10 +22,15 @@ from django.utils import timezone
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from attendance.services import Verdict, VerdictReason, verdict_of
 from contacts.models import Contact
+from meetings.geo import haversine_m
 
-# How many sessions the CSV export reads per database round trip: memory stays bounded by
-# this, whatever the number of rows.
+# How many rows (sessions or events) a CSV export reads per database round trip: memory stays
+# bounded by this, whatever the number of rows.
 CSV_CHUNK_SIZE = 2000
+
+# A WSGI server writes each piece a streamed response yields; a million one-line pieces would
+# cost a million writes, so lines are sent in pieces of about this many characters.
+CSV_PIECE_CHARS = 64 * 1024
 
 # Cells a spreadsheet would run as a formula (or DDE) rather than show as text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -286,13 +293,151 @@ def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
     ]
 
 
-def csv_lines(contact: Contact, rows: Iterable[ReportRow]) -> Iterator[str]:
-    """The CSV file line by line: a byte-order mark (so spreadsheets read names as UTF-8), the
-    header, then one line per row, every cell neutralised."""
+# A CSV cell: text (neutralised), a number the code computed, or nothing (an empty cell).
+Cell = str | float | None
+
+
+def csv_file(header: list[str], rows: Iterable[Iterable[Cell]]) -> Iterator[str]:
+    """A CSV file in pieces of whole lines: a byte-order mark (so spreadsheets read names as
+    UTF-8), the header, then one line per row. Text cells are neutralised; numbers are not, as
+    no one typed them and a negative longitude must stay a number."""
     writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow(csv_header())
-    for row in rows:
-        yield writer.writerow([neutralise_formula(cell) for cell in csv_cells(contact, row)])
+    piece = ["\ufeff" + writer.writerow(header)]
+    size = 0
+    for cells in rows:
+        line = writer.writerow([neutralise_formula(cell) if isinstance(cell, str) else cell for cell in cells])
+        piece.append(line)
+        size += len(line)
+        if size >= CSV_PIECE_CHARS:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)
+
+
+def csv_lines(contact: Contact, rows: Iterable[ReportRow]) -> Iterator[str]:
+    """The report's CSV file: its header, then one line per session."""
+    return csv_file(csv_header(), (csv_cells(contact, row) for row in rows))
+
+
+# --- Events CSV ----------------------------------------------------------------------------------
+
+EVENTS_CSV_HEADER = [
+    "Event id",
+    "Session id",
+    "Contact id",
+    "Contact name",
+    "Contact email",
+    "Place",
+    "Event type",
+    "Result",
+    "Phone time (UTC)",
+    "Server time (UTC)",
+    "Latitude",
+    "Longitude",
+    "Accuracy (m)",
+    "Distance (m)",
+    "Radius (m)",
+]
+
+_EVENT_FIELDS = (
+    "id",
+    "session",
+    "session__contact",
+    "session__contact__first_name",
+    "session__contact__last_name",
+    "session__contact__email",
+    "session__dest_name",
+    "type",
+    "location_flag",
+    "ts_client",
+    "ts_server",
+    "lat",
+    "lng",
+    "accuracy",
+    "session__dest_lat",
+    "session__dest_lng",
+    "session__meeting__radius_meters",
+)
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def iter_event_rows(sessions: QuerySet, chunk_size: int = CSV_CHUNK_SIZE) -> Iterator[list[Cell]]:
+    """The events of `sessions` as EVENTS_CSV_HEADER's cells, by server time then id.
+
+    An export may hold a million events: `values_list()` builds no model instance per row, and
+    `iterator()` reads `chunk_size` rows per round trip (a server-side cursor on PostgreSQL), so
+    memory stays flat. Contact, destination and meeting come from the same query's joins.
+    """
+    events = SessionEvent.objects.filter(session__in=sessions).order_by("ts_server", "id").values_list(*_EVENT_FIELDS)
+    with _whole_result_plans():
+        yield from _event_cells(events, chunk_size)
+
+
+@contextmanager
+def _whole_result_plans() -> Iterator[None]:
+    """PostgreSQL plans a server-side cursor for its first 10% of rows (cursor_tuple_fraction):
+    for a sorted export of a million events that meant walking the ts_server index and
+    probing each event's session, 29 s before the first row, where hash joins and one sort
+    take 7 s (bench/findings.md). An export reads every row, so plan for all of them."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+
+
+def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
+    default_radius = settings.DEFAULT_RADIUS_METERS
+    for (
+        event_id,
+        session_id,
+        contact_id,
+        first_name,
+        last_name,
+        email,
+        place,
+        event_type,
+        flag,
+        ts_client,
+        ts_server,
+        lat,
+        lng,
+        accuracy,
+        dest_lat,
+        dest_lng,
+        meeting_radius,
+    ) in events.iterator(chunk_size=chunk_size):
+        # Coordinates on a timeout are not a fix (the legacy app stored 0, 0): no distance.
+        has_fix = lat is not None and lng is not None and flag != LocationFlag.TIMEOUT
+        distance = round(haversine_m(dest_lat, dest_lng, lat, lng), 1) if has_fix else None
+        yield [
+            event_id,
+            session_id,
+            contact_id,
+            # As Contact.full_name, without loading the contact.
+            " ".join(part for part in (first_name, last_name) if part),
+            email,
+            place,
+            event_type,
+            flag,
+            _utc(ts_client),
+            _utc(ts_server),
+            lat,
+            lng,
+            accuracy,
+            distance,
+            # As attendance.services.radius_for: sessions without a meeting use the default.
+            default_radius if meeting_radius is None else meeting_radius,
+        ]
 
 
 # --- One session's evidence ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Staff pages for attendance: the sessions list, a session's evidence, ending a session, and
-the attendance report (page and CSV)."""
+"""Staff pages for attendance: the sessions list (and its events as CSV), a session's evidence,
+ending a session, and the attendance report (page and CSV)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -37,6 +37,23 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "attendance/session_list.html",
         {"section": "attendance", "form": form, "page_obj": page, "filtered": filtered},
     )
+
+
+@require_GET
+@staff_view("attendance.view_session", "attendance.view_sessionevent")
+def events_csv(request: HttpRequest) -> HttpResponse:
+    """Every event of the sessions the list's filters select, streamed a chunk at a time."""
+    form = SessionFilterForm(request.GET)
+    if not form.is_valid():
+        # The list shows the same filters with their errors.
+        messages.error(request, "The events could not be exported: correct the filters below.")
+        return redirect(f"{reverse('attendance:sessions')}?{request.GET.urlencode()}")
+    rows = reports.iter_event_rows(form.filter(Session.objects.all()))
+    response = StreamingHttpResponse(
+        reports.csv_file(reports.EVENTS_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate()}.csv"'
+    return response
 
 
 @require_GET
