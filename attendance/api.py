@@ -251,7 +251,9 @@ class CurrentSessionStatusField(serializers.Field):
 extend_schema_field({"$ref": "#/components/schemas/SessionStatus"})(CurrentSessionStatusField)
 
 
-class EventSerializer(serializers.ModelSerializer):
+# A plain Serializer with every field declared: a ModelSerializer builds its fields from the
+# model on each instantiation, which every check-in's answer paid for (bench/findings.md).
+class EventSerializer(serializers.Serializer):
     """An attendance event, with the server's verdict explained."""
 
     # The request that recorded the event passes its `session` and `verdict` in the context;
@@ -259,32 +261,19 @@ class EventSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(read_only=True)
     session_id = serializers.UUIDField(read_only=True)
     type = EventTypeField(read_only=True)
+    ts_client = serializers.DateTimeField(read_only=True, label="Client time")
+    ts_server = serializers.DateTimeField(read_only=True, label="Server time")
+    lat = serializers.FloatField(read_only=True, allow_null=True, label="Latitude")
+    lng = serializers.FloatField(read_only=True, allow_null=True, label="Longitude")
+    accuracy = serializers.FloatField(read_only=True, allow_null=True, label="GPS accuracy (m)")
     location_flag = LocationFlagField(read_only=True, help_text="The server's verdict on the position.")
     distance_m = serializers.SerializerMethodField(help_text="From the destination, in metres; null without a fix.")
+    notes = serializers.CharField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
     session_status = CurrentSessionStatusField(
         help_text="The session's status now: after this event, in the answer to the request that recorded it."
     )
     verification = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SessionEvent
-        fields = [
-            "id",
-            "session_id",
-            "type",
-            "ts_client",
-            "ts_server",
-            "lat",
-            "lng",
-            "accuracy",
-            "location_flag",
-            "distance_m",
-            "notes",
-            "created_at",
-            "session_status",
-            "verification",
-        ]
-        read_only_fields = fields
 
     def session_of(self, event: SessionEvent) -> Session:
         return self.context.get("session") or event.session

@@ -355,13 +355,23 @@ def _record(
 
 
 def _lock_session(session_id: str, contact: Contact | None) -> Session:
-    sessions = Session.objects.select_related("contact", "meeting").select_for_update(of=("self",))
+    """The session, locked until the transaction ends; only the contact's own when one is given.
+
+    An attendee's contact is already loaded: joining it again would only cost time on every
+    check-in (bench/findings.md).
+    """
+    sessions = Session.objects.select_for_update(of=("self",))
     if contact is not None:
-        sessions = sessions.filter(contact=contact)
+        sessions = sessions.select_related("meeting").filter(contact=contact)
+    else:
+        sessions = sessions.select_related("contact", "meeting")
     try:
-        return sessions.get(pk=session_id)
+        session = sessions.get(pk=session_id)
     except Session.DoesNotExist:
         raise SessionNotFound(session_id) from None
+    if contact is not None:
+        session.contact = contact
+    return session
 
 
 def _check_report(report: EventReport) -> None:
