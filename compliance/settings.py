@@ -121,6 +121,11 @@ WSGI_APPLICATION = "compliance.wsgi.application"
 # Embedded SQLite by default; PostgreSQL 15+ with DATABASE_URL=postgres://user@host:5432/name.
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Each worker keeps its connection for a minute instead of opening one per request (a new
+# PostgreSQL connection costs milliseconds, more than a check-in's queries); a connection the
+# server dropped (a restart) is noticed before use and replaced.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"].get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL (SQLite or PostgreSQL 15+).")
 
