@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint format check clean chromium
+.PHONY: run test setup setup-dev lint format check clean chromium bench bench-small
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,15 @@ check: setup-dev
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Benchmarks on PostgreSQL (see docs/benchmarks.md). The database is dropped and rebuilt: its
+# name must contain "bench". `make bench` takes about half an hour and rewrites
+# docs/benchmarks.md; `make bench-small` runs the same scripts on a small data set in a minute.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/compliance_bench
+BENCH_OUTPUT ?= docs/benchmarks-small.md
+
+bench: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run
+
+bench-small: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --small --output $(BENCH_OUTPUT)
