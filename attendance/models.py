@@ -194,6 +194,15 @@ class SessionEvent(models.Model):
                 name="ix_session_events_unverified",
                 condition=Q(type="check_in", location_flag__in=["denied", "timeout"]),
             ),
+            # Not in the reference: "did this session get a verified (or a denied) check-in, and
+            # when first?" is asked for every row of the session lists and reports, by the
+            # check-in result filter and by the dashboard's review list; this answers it from
+            # the index alone.
+            models.Index(
+                fields=["session", "location_flag", "ts_server"],
+                name="ix_session_events_check_ins",
+                condition=Q(type="check_in"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@
 ending a session, and the attendance report (page and CSV)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from attendance.models import Session
 from attendance.services import AttendanceError, end_session_by_staff
 from compliance.decorators import staff_view
 from compliance.history import changes_for
+from compliance.pagination import CappedPaginator
 
 SESSIONS_PER_PAGE = 50
 
@@ -27,7 +27,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         ids = form.filter(Session.objects.all()).order_by("-created_at", "-id").values_list("pk", flat=True)
-        page = Paginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+        page = CappedPaginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = reports.sessions_for_page(list(page.object_list))
         for session in page:
             session.contact_url = reverse("contacts:detail", args=[session.contact_id])

@@ -84,7 +84,8 @@ def statements(scale: Scale) -> list[tuple[str, str]]:
         (
             "meetings",
             # Clustered meetings: a metro's centre plus a sum of three uniform draws (roughly
-            # normal, ~25 km across); rural ones anywhere in the country.
+            # normal, ~25 km across); rural ones anywhere in the country. Their next start is
+            # spread over four weeks around now, on the hour.
             f"""
             INSERT INTO meetings (id, name, address, lat, lng, radius_meters, start_time, end_time, is_active,
                                   qr_code, created_at, updated_at)
@@ -96,8 +97,8 @@ def statements(scale: Scale) -> list[tuple[str, str]]:
                         THEN {COUNTRY["lng"][0]} + random() * {COUNTRY["lng"][1] - COUNTRY["lng"][0]}
                         ELSE c.lng + (random() + random() + random() - 1.5) * 0.2 END,
                    (ARRAY[50, 75, 100, 100, 150, 200])[1 + i % 6],
-                   date_trunc('hour', now()) + (i % 48 - 24) * interval '1 hour',
-                   date_trunc('hour', now()) + (i % 48 - 23) * interval '1 hour', i % 40 <> 0,
+                   date_trunc('hour', now()) + (i % 672 - 336) * interval '1 hour',
+                   date_trunc('hour', now()) + (i % 672 - 335) * interval '1 hour', i % 40 <> 0,
                    md5(i::text || random()::text), now() - interval '400 days', now() - interval '30 days'
             FROM generate_series(1, {s.meetings}) AS i
             JOIN (VALUES {metros}) AS c(n, lat, lng) ON c.n = i % {metro_count}

@@ -82,8 +82,20 @@ def check_ins_to_review(now: dt.datetime | None = None) -> QuerySet[SessionEvent
         )
         # A failed attempt followed by a verified check-in in the same session needs no review.
         .exclude(Exists(verified_later))
-        .select_related("session__contact", "session__meeting")
         .order_by("-ts_server")
+    )
+
+
+def latest_with_sessions(events: QuerySet[SessionEvent], limit: int) -> list[SessionEvent]:
+    """The first `limit` of `events`, with session, contact and meeting, in one query.
+
+    The limit is applied to the events alone, in a subquery: joined first, PostgreSQL fetched
+    the session, contact and meeting of every match before sorting (2,000 a week at scale).
+    """
+    return list(
+        SessionEvent.objects.filter(pk__in=events.values("pk")[:limit])
+        .select_related("session__contact", "session__meeting")
+        .order_by(*events.query.order_by)
     )
 
 
@@ -112,7 +124,7 @@ def overview(
                 :LIST_LENGTH
             ]
         )
-        result.to_review = list(review[:LIST_LENGTH])
+        result.to_review = latest_with_sessions(review, LIST_LENGTH)
         result.to_review_count = review.count()
     if contacts:
         without_consent = Contact.objects.active().filter(consent_granted=False)

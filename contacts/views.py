@@ -1,7 +1,7 @@
 """Staff pages for contacts (attendees), and the attendee's own set-password page."""
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from compliance.decorators import staff_view
 from compliance.history import changes_for
+from compliance.pagination import CappedPaginator
 from contacts.forms import (
     ChoosePasswordForm,
     ContactFilterForm,
@@ -57,7 +58,7 @@ def _page_of(contacts: QuerySet[Contact], number: str | None, *, search: bool) -
         ids = ids[:MAX_SEARCH_RESULTS]
     else:
         ids = contacts.values_list("pk", flat=True)
-    page = Paginator(ids, PAGE_SIZE).get_page(number)
+    page = CappedPaginator(ids, PAGE_SIZE).get_page(number)
     # Then the page's rows by id, so that session summaries are computed for these rows only,
     # not for every row skipped on the way to page 150.
     rows = _with_session_summary(Contact.objects.filter(pk__in=list(page.object_list))).in_bulk()

@@ -1,7 +1,6 @@
 """Staff pages for meetings: list, create, edit, deactivate, the QR code and its poster."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from compliance.decorators import staff_view
 from compliance.history import changes_for
+from compliance.pagination import CappedPaginator
 from meetings import qr
 from meetings.forms import MeetingFilterForm, MeetingForm
 from meetings.models import Meeting
@@ -25,7 +25,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     filters = MeetingFilterForm(request.GET)
     # Latest first, meetings without a time last; the id keeps pages stable when names tie.
     meetings = filters.filter(Meeting.objects.all()).order_by(F("start_time").desc(nulls_last=True), "name", "id")
-    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "meetings/list.html", {"section": "meetings", "filters": filters, "page_obj": page})
 
 
