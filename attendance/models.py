@@ -95,6 +95,10 @@ class Session(models.Model):
             models.Index(fields=["status"], name="ix_sessions_status"),
             models.Index(fields=["is_complete"], name="ix_sessions_is_complete"),
             models.Index(fields=["created_at"], name="ix_sessions_created_at"),
+            # Not in the reference: a contact's sessions newest first (contact page, reports).
+            # Without it PostgreSQL walked ix_sessions_created_at for a contact's latest 20,
+            # reading 60,000 other sessions (bench/findings.md).
+            models.Index(fields=["contact", "created_at"], name="ix_sessions_contact_created"),
         ]
 
     def __str__(self) -> str:

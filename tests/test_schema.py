@@ -179,6 +179,7 @@ def test_no_unnamed_extra_indexes(table):
         "ix_contacts_without_consent",
         "ix_contacts_email_upper",
         "ix_session_events_check_ins",
+        "ix_sessions_contact_created",
         "ix_meetings_active_start",  # PostgreSQL only
         "ix_meetings_name_trgm",  # PostgreSQL only
         "ix_meetings_address_trgm",  # PostgreSQL only
