@@ -65,7 +65,7 @@ clean:
 	rm -rf $(VENV) staticfiles
 
 # Benchmarks on PostgreSQL (see docs/benchmarks.md). The database is dropped and rebuilt: its
-# name must contain "bench". `make bench` takes about half an hour and rewrites
+# name must contain "bench". `make bench` takes about five minutes and rewrites
 # docs/benchmarks.md; `make bench-small` runs the same scripts on a small data set in a minute.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/compliance_bench
 BENCH_OUTPUT ?= docs/benchmarks-small.md

@@ -35,18 +35,18 @@ def random_points(count: int, seed: int = 7) -> list[tuple[float, float]]:
 
 
 def api_query(lat: float, lng: float) -> int:
-    """The SQL the API sends for GET /api/v1/meetings/?lat=&lng=: the page, and its count,
-    sent raw like the reference's, so that the two queries are compared, not the ORM."""
+    """How many meetings are within reach, by the SQL the API sends for GET
+    /api/v1/meetings/?lat=&lng= (the page, and its count), sent raw like the reference's so
+    that the two queries are compared, not the ORM."""
     meetings = Meeting.objects.active().near(lat, lng, DEFAULT_RADIUS_KM)
     page_sql, page_params = meetings[:PAGE].query.sql_with_params()
     # As QuerySet.count() does: without the ordering.
     count_sql, count_params = meetings.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(page_sql, page_params)
-        found = len(cursor.fetchall())
+        cursor.fetchall()
         cursor.execute(f"SELECT COUNT(*) FROM ({count_sql}) AS matching", count_params)
-        cursor.fetchone()
-    return found
+        return cursor.fetchone()[0]
 
 
 def api_orm(lat: float, lng: float) -> int:

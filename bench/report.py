@@ -167,8 +167,8 @@ def _nearby(results: dict) -> list[str]:
         "(`Meeting.objects.active().near(lat, lng, 5 km)`: its page of 50 and the page's count) beside the schema "
         "reference's (`ORDER BY abs(lat - ?) + abs(lng - ?) LIMIT 25` over every active meeting, timed on "
         f"{nearby['reference_points']} of the points), both sent through a plain cursor. "
-        f"The API found a median of {nearby['found_median']:.0f} meetings within 5 km (at most "
-        f"{nearby['found_max']}).",
+        f"A median of {nearby['found_median']:.0f} meetings were within 5 km of a point (at most "
+        f"{nearby['found_max']:,}, where the `EXPLAIN` below was taken).",
         "",
         "| Query | p50 ms | p95 ms | mean ms |",
         "| --- | ---: | ---: | ---: |",
@@ -181,7 +181,7 @@ def _nearby(results: dict) -> list[str]:
         f"| Whole API request, `GET /api/v1/meetings/?lat=&lng=` as an attendee | {nearby['request']['p50_ms']:.2f} | "
         f"{nearby['request']['p95_ms']:.2f} | {nearby['request']['mean_ms']:.2f} |",
         "",
-        f"`EXPLAIN ANALYZE` of the API's query at the busiest point ({nearby['busiest_point'][0]:.4f}, "
+        f"`EXPLAIN ANALYZE` of the API's page query at the densest point ({nearby['busiest_point'][0]:.4f}, "
         f"{nearby['busiest_point'][1]:.4f}):",
         "",
         "```",
