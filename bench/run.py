@@ -38,6 +38,7 @@ def setup_django(url: str) -> None:
         DEBUG="false",
         ENV_FILE="/dev/null",
         ALLOWED_HOSTS="testserver,127.0.0.1",
+        HTTPS="false",
         LOG_LEVEL="WARNING",
     )
     os.environ.setdefault("SECRET_KEY", "benchmark-" + "x" * 50)

@@ -26,6 +26,7 @@ def production_environment(database_url: str) -> dict[str, str]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-" + "x" * 50,
         "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "HTTPS": "false",  # plain HTTP on loopback: no TLS proxy in front
         "ENV_FILE": "/dev/null",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "compliance.settings",

@@ -48,6 +48,23 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# Production sits behind a TLS proxy that sets X-Forwarded-Proto: HTTPS only, secure cookies,
+# HSTS. HTTPS=false (with DEBUG off) is for servers on loopback that nothing outside reaches:
+# the benchmarks and the load tests.
+HTTPS = strict_bool("HTTPS", default=not DEBUG)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = strict_bool("HSTS_PRELOAD", default=True)
+# Never framed (clickjacking); the attendee pages also send Referrer-Policy same-origin.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+
 # The absolute origin printed in meeting QR codes (PUBLIC_BASE_URL + /q/<qr_code>). It cannot
 # be derived from a request: posters are generated from the staff site, scanned elsewhere.
 PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

@@ -7,6 +7,8 @@ and on PostgreSQL.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# The test client speaks plain HTTP; test_settings.py checks the HTTPS settings themselves.
+os.environ.setdefault("HTTPS", "false")
 
 from compliance.settings import *  # noqa: F403
 

@@ -104,3 +104,41 @@ def test_an_empty_database_url_means_the_embedded_database():
     result = start(DEBUG="true", DATABASE_URL="")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[2] == "django.db.backends.sqlite3"
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k8Jx2-production-like-key-for-the-deploy-check-qZ7vN4pR9sT1wY6bC3dF5gH0mL",
+    "ALLOWED_HOSTS": "attend.example.org",
+    "PUBLIC_BASE_URL": "https://attend.example.org",
+}
+
+
+def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    # Nothing of the test run leaks in (conftest.py sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright).
+    skipped = {"DEBUG", "SECRET_KEY", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in skipped}
+    environment.update({"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "compliance.settings", **variables})
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_production_configuration_passes_djangos_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_https_the_deployment_checks_say_what_is_missing():
+    # HTTPS=false is for loopback servers only; the deploy check must not call that production-ready.
+    result = manage("check", "--deploy", "--fail-level", "WARNING", HTTPS="false", **PRODUCTION)
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stdout + result.stderr
