@@ -18,3 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("compliance.api_urls", "api"), namespace="api")),
 ]
+
+# Pages for people, JSON under /api/ (compliance/errors.py).
+handler400 = "compliance.errors.bad_request"
+handler403 = "compliance.errors.permission_denied"
+handler404 = "compliance.errors.page_not_found"
+handler500 = "compliance.errors.server_error"
