@@ -5,12 +5,13 @@ from django.contrib.auth.hashers import make_password
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access import limits
 from access.authentication import BearerTokenAuthentication
 from access.models import ApiToken
 from contacts.api import MeSerializer
@@ -71,16 +72,30 @@ class TokenView(APIView):
 
     @extend_schema(
         request=CredentialsSerializer,
-        responses={201: TokenSerializer, 401: OpenApiResponse(description="Wrong email or password.")},
+        responses={
+            201: TokenSerializer,
+            401: OpenApiResponse(description="Wrong email or password."),
+            429: OpenApiResponse(
+                description="Five failed sign-ins for this email or from this address in 15 minutes: wait for "
+                "`Retry-After` seconds."
+            ),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
+        email = credentials.validated_data["email"]
+        # The phone page's limit too: alternating between the two gains a guesser nothing.
+        wait = limits.ATTENDEE.retry_after(request, email)
+        if wait is not None:
+            raise Throttled(wait=wait, detail="Too many failed sign-ins: try again later.")
         contact = authenticate_contact(**credentials.validated_data)
         if contact is None:
+            limits.ATTENDEE.failed(request, email)
             # The same answer whether the email exists or not.
             raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
+        limits.ATTENDEE.succeeded(request, email)
         token, raw = ApiToken.issue(contact=contact, name="attendee sign-in", lifetime=settings.CONTACT_TOKEN_LIFETIME)
         body = {"token": raw, "expires_at": token.expires_at, "contact": contact}
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)

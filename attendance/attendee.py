@@ -10,7 +10,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,17 +20,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from access import limits
 from access.api import authenticate_contact
 from attendance import services
 from attendance.attendee_forms import PositionForm, SignInForm
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from compliance.templatetags.staff import when
-from contacts.models import Contact, normalize_email
+from contacts.models import Contact
 from meetings.models import Meeting
 
 SESSION_KEY = "attendee_contact_id"
-MAX_FAILED_SIGN_INS = 5
-SIGN_IN_WINDOW_SECONDS = 15 * 60
 RECENT_SESSIONS = 20
 WRONG_CREDENTIALS = "Wrong email or password."
 
@@ -86,45 +84,23 @@ def _meeting_for(qr_code: str) -> tuple[Meeting | None, int]:
 # --- Signing in -------------------------------------------------------------------------------
 
 
-def _failure_keys(request: HttpRequest, email: str) -> list[str]:
-    return [
-        f"attendee-sign-in:email:{normalize_email(email)}",
-        f"attendee-sign-in:ip:{request.META.get('REMOTE_ADDR', '')}",
-    ]
-
-
-def _too_many_failures(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= MAX_FAILED_SIGN_INS for key in keys)
-
-
-def _count_failure(keys: list[str]) -> None:
-    for key in keys:
-        # The window starts at the first failure; incrementing keeps its expiry.
-        cache.add(key, 0, SIGN_IN_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, SIGN_IN_WINDOW_SECONDS)
-
-
 @attendee_page
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("attendee:home"))
     form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email, password = form.cleaned_data["email"], form.cleaned_data["password"]
-        keys = _failure_keys(request, email)
-        if _too_many_failures(keys):
+        wait = limits.ATTENDEE.retry_after(request, email)
+        if wait is not None:
             response = render(request, "attendee/too_many_attempts.html", {}, status=429)
-            response["Retry-After"] = str(SIGN_IN_WINDOW_SECONDS)
+            response["Retry-After"] = str(wait)
             return response
         contact = authenticate_contact(email, password)
         if contact is None:
-            _count_failure(keys)
+            limits.ATTENDEE.failed(request, email)
             form.add_error(None, WRONG_CREDENTIALS)
         else:
-            # Only this email's count is forgiven: the address's count still limits guessing others.
-            cache.delete(keys[0])
+            limits.ATTENDEE.succeeded(request, email)
             request.session.cycle_key()
             request.session[SESSION_KEY] = str(contact.pk)
             return redirect(next_url)

@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from access import limits
 from compliance.dashboard import overview
 from compliance.decorators import staff_view
 
@@ -23,8 +24,27 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class StaffLoginView(auth_views.LoginView):
+    """Staff sign-in, limited like every sign-in (access.limits): five failures per username
+    or per address in 15 minutes, then 429 with Retry-After."""
+
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = limits.STAFF.retry_after(request, request.POST.get("username", ""))
+        if wait is not None:
+            response = render(request, "registration/too_many_attempts.html", {"minutes": -(-wait // 60)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form) -> HttpResponse:
+        limits.STAFF.failed(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form) -> HttpResponse:
+        limits.STAFF.succeeded(self.request, self.request.POST.get("username", ""))
+        return super().form_valid(form)
 
 
 @staff_view()

@@ -12,6 +12,16 @@ from tests.factories import ContactFactory, StaffUserFactory, SuperUserFactory, 
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache outlives a test's database: sign-in limits and the like start from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def superuser(db):
     return SuperUserFactory(username="root")
