@@ -27,6 +27,8 @@ def production_environment(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1",
         "HTTPS": "false",  # plain HTTP on loopback: no TLS proxy in front
+        # The load generator is one address standing in for thousands of phones.
+        "EVENT_RATE_PER_ADDRESS": "1000000/min",
         "ENV_FILE": "/dev/null",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "compliance.settings",

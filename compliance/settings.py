@@ -224,6 +224,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
+    # The event endpoints' limits (access/throttles.py): a phone sends a few events a minute.
+    "DEFAULT_THROTTLE_RATES": {
+        "events_per_token": env.str("EVENT_RATE_PER_TOKEN", default="60/min"),
+        "events_per_address": env.str("EVENT_RATE_PER_ADDRESS", default="1200/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

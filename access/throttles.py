@@ -1,0 +1,32 @@
+"""Rate limits on the event endpoints (check-in, check-out, location, end), per token and per
+client address, in the shared cache (Redis in production): a runaway or hostile client is
+answered 429 with Retry-After instead of filling the evidence tables."""
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from access.limits import client_address
+
+
+class EventsPerToken(SimpleRateThrottle):
+    scope = "events_per_token"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        token = getattr(request.auth, "pk", None)
+        if token is not None:
+            ident = f"token:{token}"
+        elif not isinstance(request.user, AnonymousUser) and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"  # a staff member signed in to the site
+        else:
+            return None  # refused by authentication anyway
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class EventsPerAddress(SimpleRateThrottle):
+    """Generous: the attendees of one meeting often share the venue's Wi-Fi, hence its address."""
+
+    scope = "events_per_address"
+
+    def get_cache_key(self, request: Request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
