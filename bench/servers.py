@@ -36,14 +36,15 @@ def production_environment(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(app: str, database_url: str, *extra: str):
+def gunicorn(app: str, database_url: str, *extra: str, environment: dict[str, str] | None = None):
     """Serve `app` (compliance.wsgi:application or bench.floor:application) on a free loopback
-    port with the production gunicorn settings; yields (base URL, master process)."""
+    port with the production gunicorn settings (and `environment` on top); yields (base URL,
+    master process)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", *extra, app],
         cwd=ROOT,
-        env=production_environment(database_url),
+        env={**production_environment(database_url), **(environment or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
