@@ -30,7 +30,7 @@ def url(name: str, meeting: Meeting) -> str:
 
 
 def decode_png(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
     assert len(results) == 1
     return results[0].text
 

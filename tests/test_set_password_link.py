@@ -38,7 +38,10 @@ def decode_qr_svg(svg: str) -> str:
     image = Image.new("L", (size, size), 255)
     for x, y in re.findall(r"M(\d+),(\d+)H", svg):
         image.putpixel((int(x), int(y)), 0)
-    codes = zxingcpp.read_barcodes(image.resize((size * 8, size * 8), Image.Resampling.NEAREST))
+    # QR codes only: about one code in a hundred also "contains" a spurious ITF barcode.
+    codes = zxingcpp.read_barcodes(
+        image.resize((size * 8, size * 8), Image.Resampling.NEAREST), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     assert len(codes) == 1
     return codes[0].text
 
