@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from access.models import ApiToken
+from access.models import ApiToken, SignInRecord
 from compliance.admin_helpers import change_link
 
 
@@ -98,4 +98,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+
+@admin.register(SignInRecord)
+class SignInRecordAdmin(admin.ModelAdmin):
+    """Read-only: a record of who signed in, or failed to, and from where."""
+
+    list_display = ("at", "user", "succeeded", "address")
+    list_filter = ("succeeded",)
+    search_fields = ("user__username", "address")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SignInRecord | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SignInRecord | None = None) -> bool:
         return False

@@ -6,4 +6,7 @@ class AccessConfig(AppConfig):
     verbose_name = "API access"
 
     def ready(self) -> None:
-        from access import schema  # noqa: F401  (registers the OpenAPI description of bearer tokens)
+        from access import (
+            schema,  # noqa: F401  (registers the OpenAPI description of bearer tokens)
+            signals,  # noqa: F401  (records staff sign-ins)
+        )

@@ -102,3 +102,27 @@ class ApiToken(models.Model):
         if self.last_used_at is None or now - self.last_used_at > dt.timedelta(minutes=1):
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+
+
+class SignInRecord(models.Model):
+    """A staff sign-in to the site or the admin, or a failed attempt: who, when, from where.
+
+    A failure names the account only when the username typed is one; otherwise nothing of what
+    was typed is kept (people type passwords into the username field).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="sign_ins"
+    )
+    succeeded = models.BooleanField()
+    address = models.CharField(max_length=45, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "sign_in_records"
+        ordering = ["-at"]
+        verbose_name = "staff sign-in"
+
+    def __str__(self) -> str:
+        outcome = "signed in" if self.succeeded else "failed to sign in"
+        return f"{self.user or 'unknown account'} {outcome} from {self.address or '?'} at {self.at:%Y-%m-%d %H:%M}"

@@ -119,3 +119,12 @@ class LegacyAdoptionFactory(factory.django.DjangoModelFactory):
 
     alembic_revision = "002"
     row_counts = factory.LazyFunction(lambda: {"contacts": 3, "meetings": 1, "sessions": 4, "session_events": 9})
+
+
+class SignInRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "access.SignInRecord"
+
+    user = factory.SubFactory(StaffUserFactory)
+    succeeded = True
+    address = "198.51.100.7"

@@ -18,6 +18,7 @@ from tests.factories import (
     MeetingFactory,
     SessionEventFactory,
     SessionFactory,
+    SignInRecordFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,11 @@ PAGES = [
     AdminPage("access_apitoken_change", ApiTokenFactory),
     AdminPage("access_apitoken_delete", ApiTokenFactory, superuser_status=403),
     # Written once by adopt_legacy_schema; readable, never changed.
+    # Sign-in records: written by the sign-in signals only.
+    AdminPage("access_signinrecord_changelist"),
+    AdminPage("access_signinrecord_add", superuser_status=403),
+    AdminPage("access_signinrecord_change", SignInRecordFactory),
+    AdminPage("access_signinrecord_delete", SignInRecordFactory, superuser_status=403),
     AdminPage("compliance_legacyadoption_changelist"),
     AdminPage("compliance_legacyadoption_add", superuser_status=403),
     AdminPage("compliance_legacyadoption_change", LegacyAdoptionFactory),

@@ -1,0 +1,20 @@
+"""Staff sign-ins and failures, recorded as SignInRecord rows (the admin lists them)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from access.limits import client_address
+from access.models import SignInRecord
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request, user, **kwargs) -> None:
+    SignInRecord.objects.create(user=user, succeeded=True, address=client_address(request) if request else "")
+
+
+@receiver(user_login_failed)
+def record_failed_sign_in(sender, credentials: dict, request=None, **kwargs) -> None:
+    username = credentials.get("username") or ""
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    SignInRecord.objects.create(user=user, succeeded=False, address=client_address(request) if request else "")
