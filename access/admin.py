@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from access.models import ApiToken, SignInRecord
-from compliance.admin_helpers import change_link
+from compliance.admin_helpers import ReadOnlyAdminMixin, change_link
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -102,7 +102,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInRecord)
-class SignInRecordAdmin(admin.ModelAdmin):
+class SignInRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a record of who signed in, or failed to, and from where."""
 
     list_display = ("at", "user", "succeeded", "address")
@@ -110,12 +110,3 @@ class SignInRecordAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "address")
     date_hierarchy = "at"
     list_select_related = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SignInRecord | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: SignInRecord | None = None) -> bool:
-        return False

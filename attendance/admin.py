@@ -12,21 +12,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from attendance.models import Session, SessionEvent
-from compliance.admin_helpers import change_link, changelist_link
-
-
-class ReadOnlyAdminMixin:
-    """View permission only: no add, change or delete, whoever asks."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
+from compliance.admin_helpers import ReadOnlyAdminMixin, change_link, changelist_link
 
 EVENT_FIELDS = ("type", "location_flag", "ts_client", "ts_server", "lat", "lng", "accuracy", "notes")
 
