@@ -15,25 +15,40 @@ PRINT_SETTINGS = (
 )
 
 
-def start(**variables: str) -> subprocess.CompletedProcess:
-    """Import the real settings in a fresh interpreter with exactly these variables set."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CACHE_URL", "PUBLIC_BASE_URL", "TIME_ZONE", "ALLOWED_HOSTS"}
-    }
+# The test run's own settings must not leak into a fresh interpreter (conftest.py sets
+# DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, tests/settings.py HTTPS=false).
+TEST_RUN_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "PUBLIC_BASE_URL",
+    "TIME_ZONE",
+    "ALLOWED_HOSTS",
+    "HTTPS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
+def run_fresh(arguments: list[str], **variables: str) -> subprocess.CompletedProcess:
+    """Run Python with the real settings and exactly these variables set."""
+    environment = {key: value for key, value in os.environ.items() if key not in TEST_RUN_VARIABLES}
     # A developer's own .env must not fill in what the test leaves out.
     environment.update({"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "compliance.settings", **variables})
     return subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS],
+        [sys.executable, *arguments],
         cwd=BASE_DIR,
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
+
+
+def start(**variables: str) -> subprocess.CompletedProcess:
+    """Import the real settings in a fresh interpreter with exactly these variables set."""
+    return run_fresh(["-c", PRINT_SETTINGS], **variables)
 
 
 def test_without_debug_a_missing_secret_key_stops_start_up_with_a_clear_message():
@@ -115,19 +130,7 @@ PRODUCTION = {
 
 
 def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
-    # Nothing of the test run leaks in (conftest.py sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright).
-    skipped = {"DEBUG", "SECRET_KEY", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environment = {key: value for key, value in os.environ.items() if key not in skipped}
-    environment.update({"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "compliance.settings", **variables})
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_fresh(["manage.py", *arguments], **variables)
 
 
 def test_the_production_configuration_passes_djangos_deployment_checks():
