@@ -27,6 +27,7 @@ from compliance.legacy.survey import (
     LOCATION_FLAGS,
     TABLES_WITH_UPDATED_AT,
     Survey,
+    count_rows,
 )
 from compliance.models import LegacyAdoption
 from contacts.models import Contact
@@ -207,7 +208,7 @@ def _converted(column: str, table: str) -> str:
 
 def _counts(connection: BaseDatabaseWrapper, name: Callable[[str], str]) -> dict[str, int]:
     """Rows per table, and events per type and flag, of the tables `name` gives."""
-    counts = {table: _count(connection, name(table)) for table in LEGACY_TABLES}
+    counts = {table: count_rows(connection, f"SELECT COUNT(*) FROM {name(table)}") for table in LEGACY_TABLES}
     counts.update(_event_kinds(connection, name("session_events")))
     return counts
 
@@ -216,12 +217,6 @@ def _event_kinds(connection: BaseDatabaseWrapper, table: str) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT CAST(type AS TEXT), CAST(location_flag AS TEXT), COUNT(*) FROM {table} GROUP BY 1, 2")
         return {f"session_events {kind.lower()}/{flag.lower()}": count for kind, flag, count in cursor.fetchall()}
-
-
-def _count(connection: BaseDatabaseWrapper, table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        return cursor.fetchone()[0]
 
 
 def _drop_aside(connection: BaseDatabaseWrapper) -> None:

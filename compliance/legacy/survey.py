@@ -121,7 +121,7 @@ def survey(connection: BaseDatabaseWrapper) -> Survey:
     if not found.refusals:
         found.row_counts = {table: _count(connection, table) for table in (*LEGACY_TABLES, ALEMBIC_TABLE)}
         found.never_updated = {
-            table: _count_sql(connection, f"SELECT COUNT(*) FROM {table} WHERE updated_at IS NULL")
+            table: count_rows(connection, f"SELECT COUNT(*) FROM {table} WHERE updated_at IS NULL")
             for table in TABLES_WITH_UPDATED_AT
         }
         _check_rows(connection, found)
@@ -259,7 +259,7 @@ def _check_rows(connection: BaseDatabaseWrapper, found: Survey) -> None:
         count, _ = _matching(connection, rule)
         if count:
             found.notes.append(f"{count} row(s) of {rule.table}: {rule.problem}.")
-    duplicates = _count_sql(
+    duplicates = count_rows(
         connection,
         "SELECT COUNT(*) FROM (SELECT LOWER(email) FROM contacts GROUP BY LOWER(email) HAVING COUNT(*) > 1) d",
     )
@@ -272,16 +272,17 @@ def _check_rows(connection: BaseDatabaseWrapper, found: Survey) -> None:
 
 def _matching(connection: BaseDatabaseWrapper, rule: RowRule) -> tuple[int, list[str]]:
     where = f"FROM {rule.table} WHERE {rule.where}"
-    count = _count_sql(connection, f"SELECT COUNT(*) {where}")
+    count = count_rows(connection, f"SELECT COUNT(*) {where}")
     sample = _column(connection, f"SELECT id {where} ORDER BY id LIMIT 5") if count else []
     return count, sample
 
 
 def _count(connection: BaseDatabaseWrapper, table: str) -> int:
-    return _count_sql(connection, f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+    return count_rows(connection, f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
 
 
-def _count_sql(connection: BaseDatabaseWrapper, sql: str) -> int:
+def count_rows(connection: BaseDatabaseWrapper, sql: str) -> int:
+    """The number a `SELECT COUNT(*) ...` answers."""
     return int(_column(connection, sql)[0])
 
 
