@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
-from attendance.services import Verdict, VerdictReason, verdict_of
+from attendance.services import Verdict, VerdictReason, radius_or_default, verdict_of
 from contacts.models import Contact
 from meetings.geo import haversine_m
 
@@ -396,7 +396,6 @@ def _whole_result_plans() -> Iterator[None]:
 
 
 def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
-    default_radius = settings.DEFAULT_RADIUS_METERS
     for (
         event_id,
         session_id,
@@ -435,8 +434,7 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
             lng,
             accuracy,
             distance,
-            # As attendance.services.radius_for: sessions without a meeting use the default.
-            default_radius if meeting_radius is None else meeting_radius,
+            radius_or_default(meeting_radius),
         ]
 
 

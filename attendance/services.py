@@ -142,7 +142,13 @@ class RecordedEvent:
 
 def radius_for(session: Session) -> float:
     """The check-in radius in metres: the meeting's, or the default for sessions without one."""
-    return session.meeting.radius_meters if session.meeting_id else settings.DEFAULT_RADIUS_METERS
+    return radius_or_default(session.meeting.radius_meters if session.meeting_id else None)
+
+
+def radius_or_default(meeting_radius: float | None) -> float:
+    """A meeting's radius, or the default for a session without a meeting (None): for callers
+    that read the radius as a plain value, such as the events export."""
+    return settings.DEFAULT_RADIUS_METERS if meeting_radius is None else meeting_radius
 
 
 def verify_position(session: Session, fix: Fix) -> Verdict:
