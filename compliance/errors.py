@@ -4,19 +4,32 @@ Under /api/ every answer is JSON with `detail` and `code`, as the API's own erro
 client parsing JSON must never get an HTML page); elsewhere a page in the site's style that
 says what to do. The 500 page is rendered without the request's context: whatever broke may
 be what a context processor needs.
+
+A database (or shared cache) that cannot be reached is an outage, not a bug: those requests get
+503 with Retry-After at once, so that phones and API clients retry instead of giving up.
 """
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 API_PREFIX = "/api/"
+
+# Raised when PostgreSQL is restarting or unreachable (or SQLite stays locked), or Redis is down.
+OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 10
 
 MESSAGES = {
     400: ("bad_request", "The request could not be understood."),
     403: ("permission_denied", "You do not have permission to do this."),
     404: ("not_found", "Not found."),
     500: ("server_error", "Something went wrong on our side; it has been logged. Try again in a moment."),
+    503: ("service_unavailable", "The service cannot reach its database right now; try again shortly."),
 }
 
 
@@ -48,6 +61,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this handler while handling the exception, so it is still current here.
+    if isinstance(sys.exc_info()[1], OUTAGES):
+        return service_unavailable(request)
     if _api(request):
         return _json(500)
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        response = _json(503)
+    else:
+        response = HttpResponse(loader.get_template("errors/503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

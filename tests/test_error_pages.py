@@ -1,6 +1,7 @@
 """Errors outside a view's own handling: pages for people, JSON for API clients, never a trace."""
 
 import pytest
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
 from tests.factories import StaffUserFactory
@@ -57,3 +58,56 @@ def test_a_crash_under_the_api_is_json_without_details():
         "detail": "Something went wrong on our side; it has been logged. Try again in a moment.",
         "code": "server_error",
     }
+
+
+def database_down(execute, sql, params, many, context):
+    """What every query meets while PostgreSQL restarts."""
+    raise OperationalError("the database system is shutting down")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/meetings/", "/api/v1/events/"])
+def test_an_api_request_during_a_database_outage_is_a_503_to_retry(url, attendee_api):
+    attendee_api.raise_request_exception = False
+    with connection.execute_wrapper(database_down):
+        response = attendee_api.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert response.json() == {
+        "detail": "The service cannot reach its database right now; try again shortly.",
+        "code": "service_unavailable",
+    }
+
+
+def test_a_page_during_a_database_outage_is_our_503_page(client):
+    client.force_login(StaffUserFactory())
+    client.raise_request_exception = False
+    with connection.execute_wrapper(database_down):
+        response = client.get("/meetings/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    body = response.content.decode()
+    assert "Unavailable for a moment" in body
+    assert "shutting down" not in body
+
+
+def test_an_unreachable_shared_cache_is_a_503_too(api_client, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    # The sign-in limit reads its counts from the cache before checking the password.
+    for method in ("get", "get_many", "add", "incr", "set"):
+        monkeypatch.setattr(f"django.core.cache.cache.{method}", refuse)
+    api_client.raise_request_exception = False
+    response = api_client.post("/api/v1/auth/token/", {"email": "sam@example.org", "password": "x" * 12})
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+
+
+@override_settings(ROOT_URLCONF="tests.crashing_urls")
+def test_other_database_errors_are_still_500s():
+    """Only an outage says "retry": a bug that breaks a query is a 500, logged."""
+    response = Client(raise_request_exception=False).get("/api/v1/integrity/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
