@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,34 +42,38 @@ def gunicorn(app: str, database_url: str, *extra: str, environment: dict[str, st
     port with the production gunicorn settings (and `environment` on top); yields (base URL,
     master process)."""
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", *extra, app],
-        cwd=ROOT,
-        env={**production_environment(database_url), **(environment or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {process.stderr.read()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start in 30 s") from None
-                time.sleep(0.1)
-        time.sleep(0.5)  # let every worker boot
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
+    # A file, not a pipe: nobody reads a pipe while the server runs, and once it is full every
+    # worker that logs (a database outage logs each failed request) would block on it.
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", *extra, app],
+            cwd=ROOT,
+            env={**production_environment(database_url), **(environment or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"gunicorn exited: {log.read()[-2000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("gunicorn did not start in 30 s") from None
+                    time.sleep(0.1)
+            time.sleep(0.5)  # let every worker boot
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def workers_of(master_pid: int) -> list[int]:
