@@ -168,6 +168,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"].get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL (SQLite or PostgreSQL 15+).")
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer (a host down, packets dropped) fails a request in seconds,
+    # answered 503 (compliance/errors.py), instead of holding a worker for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests at once on the embedded database: with write-ahead logging readers do
     # not block the writer, and IMMEDIATE transactions take the write lock when they begin, so

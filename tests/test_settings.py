@@ -94,6 +94,24 @@ def test_postgresql_redis_and_the_public_url_come_from_the_environment():
     assert time_zone == "America/Los_Angeles"
 
 
+PRINT_DATABASE = (
+    "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default'];"
+    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS']['connect_timeout'])"
+)
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [({}, "60 True 5"), ({"DB_CONN_MAX_AGE": "0", "DB_CONNECT_TIMEOUT": "2"}, "0 True 2")],
+)
+def test_postgresql_connections_persist_are_checked_and_give_up_in_seconds(variables, expected):
+    result = run_fresh(
+        ["-c", PRINT_DATABASE], DEBUG="true", DATABASE_URL="postgres://postgres@127.0.0.1:5432/compliance", **variables
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
 @pytest.mark.parametrize("url", ["attend.example.org", "ftp://example.org", "https://"])
 def test_a_public_base_url_that_is_not_absolute_http_stops_start_up(url):
     result = start(DEBUG="true", PUBLIC_BASE_URL=url)
