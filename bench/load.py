@@ -25,25 +25,34 @@ from urllib.parse import urlparse
 TIMEOUT_SECONDS = 30
 
 
-async def send(host: str, port: int, path: str, token: str, body: dict) -> tuple[int, float]:
-    """(HTTP status, or 0 for a failure; seconds taken)."""
-    payload = json.dumps(body).encode()
-    request = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+async def request(
+    host: str, port: int, method: str, path: str, token: str, body: dict | None = None
+) -> tuple[int, bytes, float]:
+    """(HTTP status, or 0 when the connection failed or timed out; the response body; seconds taken)."""
+    payload = b"" if body is None else json.dumps(body).encode()
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-    ).encode() + payload
+    )
     started = time.perf_counter()
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
             reader, writer = await asyncio.open_connection(host, port)
-            writer.write(request)
+            writer.write(head.encode() + payload)
             await writer.drain()
             response = await reader.read()
             writer.close()
         status = int(response.split(b" ", 2)[1])
+        content = response.partition(b"\r\n\r\n")[2]
     except (OSError, TimeoutError, IndexError, ValueError):
-        status = 0
-    return status, time.perf_counter() - started
+        status, content = 0, b""
+    return status, content, time.perf_counter() - started
+
+
+async def send(host: str, port: int, path: str, token: str, body: dict) -> tuple[int, float]:
+    """POST `body`: (HTTP status, or 0 for a failure; seconds taken)."""
+    status, _, seconds = await request(host, port, "POST", path, token, body)
+    return status, seconds
 
 
 def report_body(attendee: dict) -> dict:

@@ -33,6 +33,12 @@ class ScratchDatabase:
         password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
         return f"postgres://{quote(s['USER'], safe='')}{password}@{s['HOST']}:{s['PORT'] or 5432}/{self.name}"
 
+    @property
+    def connection_settings(self) -> dict:
+        """What Django's connection needs to reach this database instead of the test database."""
+        fields = ("HOST", "PORT", "USER", "PASSWORD") if self.vendor == "postgresql" else ()
+        return {"NAME": self.name, **{field: self.settings.get(field, "") for field in fields}}
+
     @contextmanager
     def raw_cursor(self):
         """A plain DB-API cursor, without Django's type conversions: values as stored."""
@@ -85,7 +91,7 @@ def connected_to(database: ScratchDatabase, django_db_blocker) -> Iterator[None]
     saved_settings, saved_connection = connection.settings_dict, connection.connection
     # An in-memory SQLite test database disappears when its connection closes: keep it aside.
     connection.connection = None
-    connection.settings_dict = {**saved_settings, "NAME": database.name}
+    connection.settings_dict = {**saved_settings, **database.connection_settings}
     ContentType.objects.clear_cache()  # ids differ between databases
     try:
         with django_db_blocker.unblock():
