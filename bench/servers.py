@@ -37,28 +37,30 @@ def production_environment(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(app: str, database_url: str, *extra: str, environment: dict[str, str] | None = None):
+def gunicorn(
+    app: str, database_url: str, *extra: str, environment: dict[str, str] | None = None, log: Path | None = None
+):
     """Serve `app` (compliance.wsgi:application or bench.floor:application) on a free loopback
     port with the production gunicorn settings (and `environment` on top); yields (base URL,
-    master process)."""
+    master process). The server's log (its stderr) goes to `log` when given."""
     port = free_port()
     # A file, not a pipe: nobody reads a pipe while the server runs, and once it is full every
     # worker that logs (a database outage logs each failed request) would block on it.
-    with tempfile.TemporaryFile("w+") as log:
+    with open(log, "w+") if log else tempfile.TemporaryFile("w+") as stderr:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}", *extra, app],
             cwd=ROOT,
             env={**production_environment(database_url), **(environment or {})},
             stdout=subprocess.DEVNULL,
-            stderr=log,
+            stderr=stderr,
             text=True,
         )
         try:
             deadline = time.monotonic() + 30
             while True:
                 if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"gunicorn exited: {log.read()[-2000:]}")
+                    stderr.seek(0)
+                    raise RuntimeError(f"gunicorn exited: {stderr.read()[-2000:]}")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break

@@ -217,7 +217,8 @@ if PHONENUMBER_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
 PHONENUMBER_DB_FORMAT = "E164"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the files whitenoise serves in production.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,6 +282,10 @@ CONTACT_TOKEN_LIFETIME = dt.timedelta(days=env.int("CONTACT_TOKEN_LIFETIME_DAYS"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        # compliance/logs.py: tokens, cookies and passwords never reach the log.
+        "redacted": {"()": "compliance.logs.RedactingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
