@@ -1,15 +1,36 @@
 """Rate limits on the event endpoints (check-in, check-out, location, end), per token and per
 client address, in the shared cache (Redis in production): a runaway or hostile client is
-answered 429 with Retry-After instead of filling the evidence tables."""
+answered 429 with Retry-After instead of filling the evidence tables.
+
+When the cache cannot be reached the limits let events through (and log it): an attendee's
+check-in is evidence with a time on it, worth more than a rate limit for the minutes Redis is
+down. Sign-ins do the opposite (access/limits.py): they wait, with a 503, rather than go
+unlimited.
+"""
+
+import logging
 
 from django.contrib.auth.models import AnonymousUser
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from access.limits import client_address
 
+logger = logging.getLogger("access.throttles")
 
-class EventsPerToken(SimpleRateThrottle):
+
+class EventThrottle(SimpleRateThrottle):
+    def allow_request(self, request: Request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except (RedisConnectionError, RedisTimeoutError):
+            logger.error("Event rate limit %s not applied: the cache is unreachable", self.scope, exc_info=True)
+            return True
+
+
+class EventsPerToken(EventThrottle):
     scope = "events_per_token"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -23,7 +44,7 @@ class EventsPerToken(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class EventsPerAddress(SimpleRateThrottle):
+class EventsPerAddress(EventThrottle):
     """Generous: the attendees of one meeting often share the venue's Wi-Fi, hence its address."""
 
     scope = "events_per_address"

@@ -55,3 +55,18 @@ def test_one_address_past_its_rate_gets_429(low_rates):
     statuses = [send().status_code for send in phones for _ in range(2)]
     assert statuses.count(201) == 5
     assert statuses[-1] == 429
+
+
+def test_events_are_recorded_while_the_cache_is_unreachable(monkeypatch, caplog):
+    """Redis down: the check-in is evidence, so it is stored unlimited, and the gap is logged."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    send = phone()
+    monkeypatch.setattr("django.core.cache.cache.get", refuse)
+    monkeypatch.setattr("django.core.cache.cache.set", refuse)
+
+    assert [send().status_code for _ in range(2)] == [201, 201]
+    assert "Event rate limit events_per_token not applied: the cache is unreachable" in caplog.text
