@@ -74,6 +74,7 @@ class TokenView(APIView):
         request=CredentialsSerializer,
         responses={
             201: TokenSerializer,
+            400: OpenApiResponse(description="Invalid input: `errors` names each field."),
             401: OpenApiResponse(description="Wrong email or password."),
             429: OpenApiResponse(
                 description="Five failed sign-ins for this email or from this address in 15 minutes: wait for "
@@ -101,7 +102,15 @@ class TokenView(APIView):
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
     # Only a bearer token can be revoked; a session sign-in is accepted only to be told so (403).
-    @extend_schema(request=None, responses={204: None}, auth=[{"bearerAuth": []}])
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            401: OpenApiResponse(description="No bearer token, or one that is not valid (any more)."),
+            403: OpenApiResponse(description="Signed in to the site, without a token: there is nothing to revoke."),
+        },
+        auth=[{"bearerAuth": []}],
+    )
     def delete(self, request: Request) -> Response:
         request.auth.revoke()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -352,6 +352,7 @@ def error(description: str) -> OpenApiResponse:
 
 
 UNAUTHENTICATED = error("No valid bearer token.")
+PAST_THE_LAST_PAGE = error("`page` is past the last page (`not_found`).")
 NOT_FOUND = error("No such session, or not one of the caller's (`not_found`).")
 EVENT_RESPONSES = {
     201: OpenApiResponse(EventSerializer, description="The event was recorded."),
@@ -455,6 +456,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             200: SessionSerializer(many=True),
             400: error("A filter value is invalid (`invalid`, naming the parameter)."),
             401: UNAUTHENTICATED,
+            404: PAST_THE_LAST_PAGE,
         },
     )
     def list(self, request: Request) -> Response:
@@ -548,6 +550,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             400: error("A filter value is invalid (`invalid`, naming the parameter)."),
             401: UNAUTHENTICATED,
             403: error("Staff only."),
+            404: PAST_THE_LAST_PAGE,
         },
     )
     def list(self, request: Request) -> Response:

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -12,6 +12,11 @@ from rest_framework.views import APIView
 
 from access.permissions import IsAttendee, StaffModelPermissions
 from contacts.models import Contact
+
+INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
+ATTENDEES_ONLY = OpenApiResponse(description="Not an attendee's token (`permission_denied`).")
+STAFF_ONLY = OpenApiResponse(description="Not staff, or without the model permission (`permission_denied`).")
+NOT_FOUND = OpenApiResponse(description="No such contact (`not_found`).")
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -30,7 +35,7 @@ class ConsentSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAttendee]
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, 403: ATTENDEES_ONLY})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user.contact).data)
 
@@ -38,7 +43,7 @@ class MeView(APIView):
 class ConsentView(APIView):
     permission_classes = [IsAttendee]
 
-    @extend_schema(request=ConsentSerializer, responses=MeSerializer)
+    @extend_schema(request=ConsentSerializer, responses={200: MeSerializer, 400: INVALID, 403: ATTENDEES_ONLY})
     def post(self, request: Request) -> Response:
         answer = ConsentSerializer(data=request.data)
         answer.is_valid(raise_exception=True)
@@ -117,6 +122,20 @@ class ContactSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: ContactSerializer(many=True),
+            400: OpenApiResponse(description="An invalid `search` (`invalid`)."),
+            403: STAFF_ONLY,
+            404: OpenApiResponse(description="`page` is past the last page (`not_found`)."),
+        }
+    ),
+    create=extend_schema(responses={201: ContactSerializer, 400: INVALID, 403: STAFF_ONLY}),
+    retrieve=extend_schema(responses={200: ContactSerializer, 403: STAFF_ONLY, 404: NOT_FOUND}),
+    partial_update=extend_schema(responses={200: ContactSerializer, 400: INVALID, 403: STAFF_ONLY, 404: NOT_FOUND}),
+    destroy=extend_schema(responses={204: None, 403: STAFF_ONLY, 404: NOT_FOUND}),
+)
 class ContactViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

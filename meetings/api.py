@@ -213,6 +213,9 @@ class StaffMayChange(StaffModelPermissions):
 
 NOT_FOUND = OpenApiResponse(description="No such meeting (or, for attendees, no such active meeting).")
 INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
+STAFF_ONLY = OpenApiResponse(
+    description="An attendee, or staff without the model permission for this (`permission_denied`)."
+)
 
 
 @extend_schema_view(
@@ -225,13 +228,13 @@ INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.
         summary="Create a meeting (staff)",
         description="A random, URL-safe `qr_code` is generated unless one is given.",
         request=StaffMeetingSerializer,
-        responses={201: StaffMeetingSerializer, 400: INVALID},
+        responses={201: StaffMeetingSerializer, 400: INVALID, 403: STAFF_ONLY},
     ),
     partial_update=extend_schema(
         summary="Change a meeting (staff)",
         description="`is_active: true` reactivates a deactivated meeting.",
         request=StaffMeetingSerializer,
-        responses={200: StaffMeetingSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={200: StaffMeetingSerializer, 400: INVALID, 403: STAFF_ONLY, 404: NOT_FOUND},
     ),
     destroy=extend_schema(
         summary="Deactivate a meeting (staff)",
@@ -239,7 +242,7 @@ INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.
             "Sets `is_active` to false; the meeting is kept, as its sessions are evidence. "
             "Attendees stop seeing it and its QR code stops working."
         ),
-        responses={204: None, 404: NOT_FOUND},
+        responses={204: None, 403: STAFF_ONLY, 404: NOT_FOUND},
     ),
 )
 class MeetingViewSet(
@@ -321,7 +324,7 @@ class MeetingViewSet(
         summary="Replace a meeting's QR code (staff)",
         description="Posters printed with the old code stop working at once. Needs the change permission.",
         request=None,
-        responses={200: StaffMeetingSerializer, 404: NOT_FOUND},
+        responses={200: StaffMeetingSerializer, 403: STAFF_ONLY, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["post"], url_path="rotate-qr")
     def rotate_qr(self, request: Request, pk: str) -> Response:

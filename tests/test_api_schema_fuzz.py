@@ -1,0 +1,322 @@
+"""Schema-driven fuzzing of the API: requests generated from the OpenAPI document the application
+serves at /api/v1/schema/, as staff and as an attendee. No answer is a 5xx, and every answer is
+one the document describes (status code, content type, headers, body).
+
+Schemathesis reads the document and gives a Hypothesis strategy for each operation. Each
+operation gets the same fixed number of examples, valid by the document or not (wrong types,
+missing fields, values out of range, bodies that are not JSON), derived the same way on every
+run (`derandomize`), so CI sends the same requests each time. The requests go straight to the
+WSGI application in this process: no server, no network.
+
+Random ids and credentials would only ever meet a 404 or a 401, so most generated values of
+that kind are swapped for real ones (a meeting's id, the attendee's email and password, the
+time now, the meetings' position). Every example starts from the same data: it runs in a
+savepoint that is rolled back afterwards, with an empty cache, so that neither a revoked token
+nor the sign-in and event limits (tested in their own modules) spoil the examples after it.
+
+Checks: `not_a_server_error`, `status_code_conformance`, `content_type_conformance`,
+`response_headers_conformance`, `response_schema_conformance`. Left out on purpose:
+`positive_data_acceptance` and `negative_data_rejection` (the API's rules go beyond what the
+document can say: a well-formed UUID naming no meeting, or a `ts_client` a month old, is valid
+by the document and rightly refused), and the checks that replay or chain requests
+(`ignored_auth`, `missing_required_header`, `unsupported_method`, `use_after_free`,
+`ensure_resource_availability`, `object_level_authorization`): who may call what is
+test_api_permissions.py's job.
+
+Two known gaps are excluded, narrowly, until they are fixed where this module may not reach
+(see KNOWN GAPS below); each has a test that fails once the fix lands, to remove the exclusion.
+"""
+
+import collections
+import datetime as dt
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.cache import cache
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from access.models import ApiToken
+from attendance.models import SessionStatus
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES_PER_OPERATION = 60
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+FUZZ = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+
+ATTENDEE_PASSWORD = "fuzzing is a long passphrase"
+NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
+
+
+# --- KNOWN GAPS ---------------------------------------------------------------------------------
+# 1. GET /api/v1/meetings/?page=<past the last page> answers 404 {"code": "not_found", "detail":
+#    "Invalid page."}, which the document does not list. Contacts, sessions and events now
+#    document it; for meetings, tests/test_api_meetings.py pins the list's answers to exactly
+#    {200, 400}, so documenting it there waits for that test to change.
+# 2. On PostgreSQL, GET /api/v1/sessions/ and /api/v1/events/ with a time filter whose UTC offset
+#    is beyond PostgreSQL's +-15:59 (Python accepts up to +-23:59), e.g.
+#    ?created_after=2026-11-25T10:00:00+19:40, answer 500 (DataError: time zone displacement out
+#    of range). The fix belongs in attendance/filters.py (BoundedIsoDateTimeField: hand the
+#    database the time in UTC); until then such values are not sent.
+
+PAGINATED_WITHOUT_404 = "GET /api/v1/meetings/"
+TIME_FILTERS = {"created_after", "created_before", "ts_server_after", "ts_server_before"}
+
+
+def is_known_page_gap(label: str, response) -> bool:
+    if label != PAGINATED_WITHOUT_404 or response.status_code != 404:
+        return False
+    return response.json() == {"detail": "Invalid page.", "code": "not_found"}
+
+
+def has_offset_postgresql_refuses(query: object) -> bool:
+    if connection.vendor != "postgresql" or not isinstance(query, dict):
+        return False
+    for name in TIME_FILTERS & query.keys():
+        try:
+            value = parse_datetime(str(query[name]))
+        except ValueError:
+            continue
+        if value is not None and value.utcoffset() is not None and abs(value.utcoffset()) >= dt.timedelta(hours=16):
+            return True
+    return False
+
+
+# --- The application, its data and who calls it -------------------------------------------------
+
+
+@pytest.fixture
+def wsgi_app():
+    """The application as gunicorn runs it. As Django's test client does, requests leave the
+    test's database connection open: closing it would end the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app):
+    return schemathesis.openapi.from_wsgi(
+        "/api/v1/schema/",
+        wsgi_app,
+        config=schemathesis.Config(),  # not whatever schemathesis.toml might lie around
+        headers={"Accept": "application/vnd.oai.openapi+json"},
+    )
+
+
+@pytest.fixture
+def bearer(api_staff_user, attendee):
+    """The Authorization header of the staff user (every API permission) or of the attendee."""
+
+    def header(persona: str) -> dict[str, str]:
+        if persona == "staff":
+            _, raw = ApiToken.issue(user=api_staff_user, name="schema fuzz")
+        else:
+            _, raw = ApiToken.issue(contact=attendee)
+        return {"Authorization": f"Bearer {raw}"}
+
+    return header
+
+
+def build_world(attendee) -> dict[str, list[str]]:
+    """Meetings, contacts, sessions in every state with events; returns real values by name."""
+    attendee.set_password(ATTENDEE_PASSWORD)
+    attendee.save()
+    meetings = [*MeetingFactory.create_batch(3), MeetingFactory(is_active=False)]
+    others = ContactFactory.create_batch(3, consenting=True)
+    # Hypothesis shrinks towards the first of each list: the attendee's open session first.
+    sessions = [
+        SessionFactory(contact=attendee, meeting=meetings[0], status=SessionStatus.ACTIVE),
+        SessionFactory(contact=others[0], meeting=meetings[1], status=SessionStatus.CHECKED_IN),
+        SessionFactory(contact=others[1], meeting=meetings[0], status=SessionStatus.ACTIVE),
+        SessionFactory(contact=others[2], meeting=None, status=SessionStatus.COMPLETED),
+        SessionFactory(contact=attendee, meeting=meetings[2], status=SessionStatus.COMPLETED),
+    ]
+    events = [SessionEventFactory(session=sessions[1]), SessionEventFactory(session=sessions[4])]
+    return {
+        "contacts": [str(contact.pk) for contact in [attendee, *others]],
+        "meetings": [str(meeting.pk) for meeting in meetings],
+        "sessions": [str(session.pk) for session in sessions],
+        "events": [str(event.pk) for event in events],
+        "qr_code": [meeting.qr_code for meeting in meetings],
+        "email": [attendee.email],
+        "password": [ATTENDEE_PASSWORD],
+    }
+
+
+def real_values(world: dict[str, list[str]], path: str) -> dict[str, list[str]]:
+    """Real values for the path parameters, query parameters and fields of the operation at `path`."""
+    values = {
+        "contact_id": world["contacts"],
+        "meeting_id": world["meetings"],
+        "session_id": world["sessions"],
+        "qr_code": world["qr_code"],
+        "email": world["email"],
+        "password": world["password"],
+    }
+    if "{id}" in path:
+        values["id"] = world[path.split("/")[3]]  # /api/v1/<collection>/{id}/...
+    return values
+
+
+def swap(data: st.DataObject, what: str) -> bool:
+    """Mostly: three times in four, and always as Hypothesis shrinks."""
+    return data.draw(st.integers(0, 3), label=f"keep the generated {what}") < 3
+
+
+def with_real_values(case, data: st.DataObject, values: dict[str, list[str]]) -> None:
+    """Swap most of the case's generated ids, credentials, times and positions for real ones."""
+    for container in (case.path_parameters, case.query, case.body):
+        if not isinstance(container, dict):
+            continue
+        for name in sorted(container.keys() & values.keys()):
+            if swap(data, name):
+                container[name] = data.draw(st.sampled_from(values[name]), label=name)
+        if "ts_client" in container and swap(data, "ts_client"):
+            container["ts_client"] = (timezone.now() - dt.timedelta(seconds=5)).isoformat()
+        if container.keys() & {"lat", "lng"} and swap(data, "position"):
+            container.update(lat=PORTLAND[0], lng=PORTLAND[1])
+
+
+# --- The fuzz -----------------------------------------------------------------------------------
+
+
+def fuzz(operation, values: dict[str, list[str]], authorization: dict[str, str]) -> collections.Counter:
+    """Send the operation its examples and check every answer; count the answers by status."""
+    statuses = collections.Counter()
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @FUZZ
+    @given(case=cases, data=st.data())
+    def send(case, data):
+        with_real_values(case, data, values)
+        assume(not has_offset_postgresql_refuses(case.query))  # known gap 2
+        cache.clear()
+        with transaction.atomic():
+            try:
+                response = case.call(headers=authorization)
+            finally:
+                transaction.set_rollback(True)
+        checks = CHECKS
+        if is_known_page_gap(operation.label, response):  # known gap 1
+            checks = [check for check in CHECKS if check is not status_code_conformance]
+        case.validate_response(response, checks=checks, headers=authorization)
+        statuses[response.status_code] += 1
+
+    send()
+    return statuses
+
+
+@pytest.mark.parametrize("persona", ["staff", "attendee"])
+def test_every_answer_is_one_the_schema_describes(persona, subtests, api_schema, bearer, attendee):
+    values_by_name = build_world(attendee)
+    authorization = bearer(persona)
+    statuses: dict[str, collections.Counter] = {}
+
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        statuses[operation.label] = collections.Counter()
+        with subtests.test(msg=operation.label):
+            statuses[operation.label] = fuzz(operation, real_values(values_by_name, operation.path), authorization)
+
+    # Not a vacuous pass: every operation was called, with the persona's token, and most of
+    # them did what was asked at least once (staff: 23 of 26, attendee: 13 when written).
+    assert len(statuses) >= 26, sorted(statuses)
+    assert all(sum(counts.values()) >= 10 for counts in statuses.values()), statuses
+    succeeded = {label for label, counts in statuses.items() if any(200 <= status < 300 for status in counts)}
+    assert {"staff": "GET /api/v1/contacts/", "attendee": "GET /api/v1/me/"}[persona] in succeeded, statuses
+    assert len(succeeded) >= {"staff": 20, "attendee": 12}[persona], statuses
+
+
+# --- What the fuzz found: answers the document did not list -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "method", "path", "query", "body", "status"),
+    [
+        ("staff", "POST", "/api/v1/auth/token/", None, {"email": "not an email", "password": "x"}, 400),
+        ("staff", "GET", "/api/v1/contacts/", {"page": "99"}, None, 404),
+        ("staff", "GET", "/api/v1/contacts/", {"search": "\x00"}, None, 400),
+        ("staff", "POST", "/api/v1/contacts/", None, {"email": "not an email"}, 400),
+        ("staff", "GET", "/api/v1/contacts/{id}/", None, None, 404),
+        ("staff", "PATCH", "/api/v1/contacts/{id}/", None, {"phone": "not a phone"}, 404),
+        ("staff", "DELETE", "/api/v1/contacts/{id}/", None, None, 404),
+        ("staff", "GET", "/api/v1/me/", None, None, 403),
+        ("staff", "POST", "/api/v1/me/consent/", None, {"granted": True}, 403),
+        ("staff", "GET", "/api/v1/sessions/", {"page": "99"}, None, 404),
+        ("staff", "GET", "/api/v1/events/", {"page": "99"}, None, 404),
+        ("attendee", "GET", "/api/v1/contacts/", None, None, 403),
+        ("attendee", "POST", "/api/v1/contacts/", None, {"email": "sam@example.org"}, 403),
+        ("attendee", "PATCH", "/api/v1/contacts/{id}/", None, {}, 403),
+        ("attendee", "POST", "/api/v1/me/consent/", None, {"granted": "perhaps"}, 400),
+        ("attendee", "POST", "/api/v1/meetings/", None, {"name": "Mine"}, 403),
+        ("attendee", "PATCH", "/api/v1/meetings/{id}/", None, {}, 403),
+        ("attendee", "DELETE", "/api/v1/meetings/{id}/", None, None, 403),
+        ("attendee", "POST", "/api/v1/meetings/{id}/rotate-qr/", None, None, 403),
+    ],
+)
+def test_refusals_are_documented(api_schema, bearer, persona, method, path, query, body, status):
+    kwargs = {"path_parameters": {"id": NO_SUCH_ID}} if "{id}" in path else {}
+    if body is not None:
+        kwargs.update(body=body, media_type="application/json")
+    case = api_schema[path][method].Case(query=query, **kwargs)
+
+    response = case.call_and_validate(headers=bearer(persona), checks=CHECKS)
+
+    assert response.status_code == status
+
+
+def test_revoking_without_a_token_is_a_documented_401(api_schema):
+    case = api_schema["/api/v1/auth/token/"]["DELETE"].Case()
+    assert case.call_and_validate(checks=CHECKS).status_code == 401
+
+
+@pytest.mark.xfail(
+    connection.vendor == "postgresql",
+    reason="known gap 2: PostgreSQL refuses UTC offsets beyond +-15:59; fix in attendance/filters.py",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    ("path", "name"), [("/api/v1/sessions/", "created_after"), ("/api/v1/events/", "ts_server_before")]
+)
+def test_a_time_filter_with_any_utc_offset_is_answered(api_schema, bearer, path, name):
+    case = api_schema[path]["GET"].Case(query={name: "2026-11-25T10:00:00+19:40"})
+    assert case.call(headers=bearer("staff")).status_code == 200
+
+
+def test_a_meeting_page_past_the_last_is_not_yet_documented(api_schema, bearer):
+    """Known gap 1. When this fails, the 404 is documented: remove PAGINATED_WITHOUT_404."""
+    response = api_schema["/api/v1/meetings/"]["GET"].Case(query={"page": "99"}).call(headers=bearer("staff"))
+    assert is_known_page_gap("GET /api/v1/meetings/", response)
+    assert "404" not in api_schema.raw_schema["paths"]["/api/v1/meetings/"]["get"]["responses"]
