@@ -16,17 +16,20 @@ from attendance.models import EventType, LocationFlag, Session, SessionEvent, Se
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 time that the database can compare with: one whose UTC equivalent leaves
-    years 1 to 9999 (9999-12-31T23:59:59-14:00) would fail in the query, a 500, not a 400."""
+    """An ISO 8601 time that the database can compare with, handed over in UTC.
+
+    One whose UTC equivalent leaves years 1 to 9999 (9999-12-31T23:59:59-14:00) is refused
+    with a 400. In UTC because PostgreSQL refuses offsets beyond +-15:59 that Python accepts
+    (+19:40 would fail in the query, a 500)."""
 
     def to_python(self, value: object) -> dt.datetime | None:
         result = super().to_python(value)
-        if result is not None:
-            try:
-                result.astimezone(dt.UTC)
-            except OverflowError:
-                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        return result
+        if result is None:
+            return None
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -629,6 +629,19 @@ class TestClientTime:
         assert not SessionEvent.objects.exists()
         assert status_of(session) == SessionStatus.ACTIVE
 
+    @pytest.mark.parametrize("offset", ["+19:40", "-23:59", "+00:00"])
+    def test_any_utc_offset_python_reads_is_stored_as_the_same_instant(self, attendee_api, session, offset):
+        """PostgreSQL itself refuses offsets beyond +-15:59; the time reaches it in UTC."""
+        hours, minutes = int(offset[1:3]), int(offset[4:])
+        sign = 1 if offset[0] == "+" else -1
+        zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+        sent = timezone.now().astimezone(zone).replace(microsecond=0) - dt.timedelta(minutes=1)
+        response = attendee_api.post(
+            session_url(session, "check-in"), report(ts_client=sent.isoformat()), format="json"
+        )
+        assert response.status_code == 201, response.json()
+        assert SessionEvent.objects.get().ts_client == sent
+
     def test_queued_offline_for_days_is_accepted(self, attendee_api, session):
         queued = (timezone.now() - dt.timedelta(days=6)).isoformat()
         assert (
