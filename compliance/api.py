@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -59,6 +60,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         codes = exc.get_codes()
         response.data = {"detail": str(exc.detail), "code": codes if isinstance(codes, str) else "error"}
     return response
+
+
+# What every paginated list answers for `?page=` beyond its end, for the OpenAPI document.
+PAST_THE_LAST_PAGE = OpenApiResponse(description="`page` is past the last page (`not_found`).")
 
 
 class Pagination(PageNumberPagination):

@@ -5,12 +5,14 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.fields import empty
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.permissions import IsAttendee, StaffModelPermissions
+from compliance.api import PAST_THE_LAST_PAGE
 from contacts.models import Contact
 
 INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
@@ -28,8 +30,15 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AnsweredBooleanField(serializers.BooleanField):
+    """A boolean that must be given. DRF reads one missing from a form post as false (an
+    unticked checkbox); for consent that would withdraw it on an empty request."""
+
+    default_empty_html = empty
+
+
 class ConsentSerializer(serializers.Serializer):
-    granted = serializers.BooleanField(help_text="true grants GPS consent, false withdraws it.")
+    granted = AnsweredBooleanField(help_text="true grants GPS consent, false withdraws it.")
 
 
 class MeView(APIView):
@@ -128,7 +137,7 @@ class ContactSerializer(serializers.ModelSerializer):
             200: ContactSerializer(many=True),
             400: OpenApiResponse(description="An invalid `search` (`invalid`)."),
             403: STAFF_ONLY,
-            404: OpenApiResponse(description="`page` is past the last page (`not_found`)."),
+            404: PAST_THE_LAST_PAGE,
         }
     ),
     create=extend_schema(responses={201: ContactSerializer, 400: INVALID, 403: STAFF_ONLY}),

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import StaffModelPermissions, is_attendee, is_staff
+from compliance.api import PAST_THE_LAST_PAGE
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -295,7 +296,7 @@ class MeetingViewSet(
             f"{DEFAULT_RADIUS_KM:g} km), nearest first, each with `distance_m`."
         ),
         parameters=[MeetingListQuery],
-        responses={200: MeetingReadSchema(many=True), 400: INVALID},
+        responses={200: MeetingReadSchema(many=True), 400: INVALID, 404: PAST_THE_LAST_PAGE},
     )
     def list(self, request: Request) -> Response:
         query = MeetingListQuery(data=request.query_params.dict(), context={"request": request})

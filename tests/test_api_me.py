@@ -73,6 +73,18 @@ def test_consent_from_a_form_post_works_too(attendee, attendee_api):
     assert attendee.consent_granted is False
 
 
+@pytest.mark.parametrize("form", [{}, {"consent": "true"}], ids=["empty", "wrong-name"])
+def test_a_form_post_without_granted_is_a_400_not_a_withdrawal(attendee, attendee_api, form: dict):
+    attendee.record_consent(granted=True)
+
+    response = attendee_api.post(CONSENT_URL, form)  # multipart, as a form would send it
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["granted"]
+    attendee.refresh_from_db()
+    assert attendee.consent_granted is True
+
+
 def test_consent_changes_only_the_callers_own_record(attendee_api, other_attendee):
     before = Contact.objects.values("consent_granted", "consent_timestamp").get(pk=other_attendee.pk)
 
