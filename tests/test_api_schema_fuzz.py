@@ -22,9 +22,6 @@ by the document and rightly refused), and the checks that replay or chain reques
 (`ignored_auth`, `missing_required_header`, `unsupported_method`, `use_after_free`,
 `ensure_resource_availability`, `object_level_authorization`): who may call what is
 test_api_permissions.py's job.
-
-Two known gaps are excluded, narrowly, until they are fixed where this module may not reach
-(see KNOWN GAPS below); each has a test that fails once the fix lands, to remove the exclusion.
 """
 
 import collections
@@ -35,10 +32,9 @@ import schemathesis
 from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -75,40 +71,6 @@ FUZZ = settings(
 
 ATTENDEE_PASSWORD = "fuzzing is a long passphrase"
 NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
-
-
-# --- KNOWN GAPS ---------------------------------------------------------------------------------
-# 1. GET /api/v1/meetings/?page=<past the last page> answers 404 {"code": "not_found", "detail":
-#    "Invalid page."}, which the document does not list. Contacts, sessions and events now
-#    document it; for meetings, tests/test_api_meetings.py pins the list's answers to exactly
-#    {200, 400}, so documenting it there waits for that test to change.
-# 2. On PostgreSQL, GET /api/v1/sessions/ and /api/v1/events/ with a time filter whose UTC offset
-#    is beyond PostgreSQL's +-15:59 (Python accepts up to +-23:59), e.g.
-#    ?created_after=2026-11-25T10:00:00+19:40, answer 500 (DataError: time zone displacement out
-#    of range). The fix belongs in attendance/filters.py (BoundedIsoDateTimeField: hand the
-#    database the time in UTC); until then such values are not sent.
-
-PAGINATED_WITHOUT_404 = "GET /api/v1/meetings/"
-TIME_FILTERS = {"created_after", "created_before", "ts_server_after", "ts_server_before"}
-
-
-def is_known_page_gap(label: str, response) -> bool:
-    if label != PAGINATED_WITHOUT_404 or response.status_code != 404:
-        return False
-    return response.json() == {"detail": "Invalid page.", "code": "not_found"}
-
-
-def has_offset_postgresql_refuses(query: object) -> bool:
-    if connection.vendor != "postgresql" or not isinstance(query, dict):
-        return False
-    for name in TIME_FILTERS & query.keys():
-        try:
-            value = parse_datetime(str(query[name]))
-        except ValueError:
-            continue
-        if value is not None and value.utcoffset() is not None and abs(value.utcoffset()) >= dt.timedelta(hours=16):
-            return True
-    return False
 
 
 # --- The application, its data and who calls it -------------------------------------------------
@@ -221,17 +183,13 @@ def fuzz(operation, values: dict[str, list[str]], authorization: dict[str, str])
     @given(case=cases, data=st.data())
     def send(case, data):
         with_real_values(case, data, values)
-        assume(not has_offset_postgresql_refuses(case.query))  # known gap 2
         cache.clear()
         with transaction.atomic():
             try:
                 response = case.call(headers=authorization)
             finally:
                 transaction.set_rollback(True)
-        checks = CHECKS
-        if is_known_page_gap(operation.label, response):  # known gap 1
-            checks = [check for check in CHECKS if check is not status_code_conformance]
-        case.validate_response(response, checks=checks, headers=authorization)
+        case.validate_response(response, checks=CHECKS, headers=authorization)
         statuses[response.status_code] += 1
 
     send()
@@ -302,21 +260,16 @@ def test_revoking_without_a_token_is_a_documented_401(api_schema):
     assert case.call_and_validate(checks=CHECKS).status_code == 401
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="known gap 2: PostgreSQL refuses UTC offsets beyond +-15:59; fix in attendance/filters.py",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("path", "name"), [("/api/v1/sessions/", "created_after"), ("/api/v1/events/", "ts_server_before")]
 )
 def test_a_time_filter_with_any_utc_offset_is_answered(api_schema, bearer, path, name):
+    """Found by this fuzz: PostgreSQL refuses offsets beyond +-15:59, so filters hand it UTC."""
     case = api_schema[path]["GET"].Case(query={name: "2026-11-25T10:00:00+19:40"})
-    assert case.call(headers=bearer("staff")).status_code == 200
+    assert case.call_and_validate(headers=bearer("staff"), checks=CHECKS).status_code == 200
 
 
-def test_a_meeting_page_past_the_last_is_not_yet_documented(api_schema, bearer):
-    """Known gap 1. When this fails, the 404 is documented: remove PAGINATED_WITHOUT_404."""
-    response = api_schema["/api/v1/meetings/"]["GET"].Case(query={"page": "99"}).call(headers=bearer("staff"))
-    assert is_known_page_gap("GET /api/v1/meetings/", response)
-    assert "404" not in api_schema.raw_schema["paths"]["/api/v1/meetings/"]["get"]["responses"]
+def test_a_page_past_the_last_is_a_documented_404(api_schema, bearer):
+    """Found by this fuzz: the meetings list did not document it."""
+    case = api_schema["/api/v1/meetings/"]["GET"].Case(query={"page": "99"})
+    assert case.call_and_validate(headers=bearer("staff"), checks=CHECKS).status_code == 404
