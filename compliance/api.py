@@ -66,6 +66,38 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 PAST_THE_LAST_PAGE = OpenApiResponse(description="`page` is past the last page (`not_found`).")
 
 
+ERROR_BODY = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["detail", "code"],
+}
+
+
+def document_shared_answers(result: dict, generator, request, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: the answers every operation can give, whatever its
+    view says. 401 wherever a token (or staff session) is required, and 503 everywhere: while
+    the database is unreachable (compliance/errors.py) a client should retry, not give up."""
+    unavailable = {
+        "description": "The database is unreachable for a moment (`service_unavailable`); retry after "
+        "`Retry-After` seconds, with the same event `id`.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+        "content": {"application/json": {"schema": ERROR_BODY}},
+    }
+    unauthenticated = {
+        "description": "No valid bearer token (missing, unknown, expired or revoked): `not_authenticated` "
+        "or `authentication_failed`.",
+        "content": {"application/json": {"schema": ERROR_BODY}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("503", unavailable)
+            security = operation.get("security")
+            if security and {} not in security:
+                responses.setdefault("401", unauthenticated)
+    return result
+
+
 class Pagination(PageNumberPagination):
     """Lists as {"count", "next", "previous", "results"}; `?page=` and `?page_size=` (up to 200)."""
 

@@ -273,3 +273,24 @@ def test_a_page_past_the_last_is_a_documented_404(api_schema, bearer):
     """Found by this fuzz: the meetings list did not document it."""
     case = api_schema["/api/v1/meetings/"]["GET"].Case(query={"page": "99"})
     assert case.call_and_validate(headers=bearer("staff"), checks=CHECKS).status_code == 404
+
+
+def test_without_a_token_every_operation_answers_a_documented_401(api_schema):
+    """Except signing in itself: the schema promises a 401 wherever a token is required."""
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if operation.label == "POST /api/v1/auth/token/":
+            continue
+        parameters = {name: NO_SUCH_ID for name in ("id", "qr_code") if f"{{{name}}}" in operation.path}
+        case = operation.Case(path_parameters=parameters)
+        for token in (None, "not-a-token"):
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            assert response.status_code == 401, (operation.label, token)
+
+
+def test_every_operation_documents_the_503_of_an_outage(api_schema):
+    """What tests/test_production_load.py sees while PostgreSQL restarts is in the document."""
+    for result in api_schema.get_all_operations():
+        responses = result.ok().definition.raw["responses"]
+        assert responses["503"]["headers"]["Retry-After"], result.ok().label
