@@ -22,3 +22,7 @@ max_requests = 10_000
 max_requests_jitter = 1_000
 # The proxy on this machine sets X-Forwarded-Proto; trust it from there only.
 forwarded_allow_ips = "127.0.0.1"
+# No control socket (gunicorn 25+ opens one under $HOME by default): systemd signals the master
+# (HUP reloads, TERM stops), the home directory is read-only under the unit's ProtectSystem, and
+# several servers on one machine (tests, benchmarks) would share the same socket path.
+control_socket_disable = True
