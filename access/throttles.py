@@ -9,24 +9,33 @@ unlimited.
 """
 
 import logging
+import time
 
 from django.contrib.auth.models import AnonymousUser
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from access.limits import client_address
+from compliance.outages import is_cache_outage
 
 logger = logging.getLogger("access.throttles")
+# One log line a minute per worker while the cache is down, not one per event.
+LOG_EVERY_SECONDS = 60
+_last_logged = {"at": float("-inf")}
 
 
 class EventThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view) -> bool:
         try:
             return super().allow_request(request, view)
-        except (RedisConnectionError, RedisTimeoutError):
-            logger.error("Event rate limit %s not applied: the cache is unreachable", self.scope, exc_info=True)
+        except RedisError as error:
+            if not is_cache_outage(error):
+                raise  # a wrong password or a bad command is a fault to see, not to wait out
+            now = time.monotonic()
+            if now - _last_logged["at"] >= LOG_EVERY_SECONDS:
+                _last_logged["at"] = now
+                logger.error("Event rate limits not applied: the cache is unreachable (%s)", error)
             return True
 
 

@@ -5,23 +5,20 @@ client parsing JSON must never get an HTML page); elsewhere a page in the site's
 says what to do. The 500 page is rendered without the request's context: whatever broke may
 be what a context processor needs.
 
-A database (or shared cache) that cannot be reached is an outage, not a bug: those requests get
-503 with Retry-After at once, so that phones and API clients retry instead of giving up.
+A database (or shared cache) that cannot be reached is an outage, not a bug
+(compliance/outages.py): those requests get 503 with Retry-After at once, so that phones and
+API clients retry instead of giving up.
 """
 
 import sys
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from compliance.outages import is_outage
 
 API_PREFIX = "/api/"
-
-# Raised when PostgreSQL is restarting or unreachable (or SQLite stays locked), or Redis is down.
-OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 10
 
 MESSAGES = {
@@ -62,7 +59,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this handler while handling the exception, so it is still current here.
-    if isinstance(sys.exc_info()[1], OUTAGES):
+    if is_outage(sys.exc_info()[1]):
         return service_unavailable(request)
     if _api(request):
         return _json(500)

@@ -1,9 +1,16 @@
 """Errors outside a view's own handling: pages for people, JSON for API clients, never a trace."""
 
-import pytest
-from django.db import OperationalError, connection
-from django.test import Client, override_settings
+import sqlite3
 
+import psycopg
+import pytest
+from django.db import InterfaceError, OperationalError, connection
+from django.test import Client, override_settings
+from redis.exceptions import AuthenticationError as RedisAuthenticationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from compliance.outages import is_outage
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +68,13 @@ def test_a_crash_under_the_api_is_json_without_details():
 
 
 def database_down(execute, sql, params, many, context):
-    """What every query meets while PostgreSQL restarts."""
-    raise OperationalError("the database system is shutting down")
+    """What every query meets while PostgreSQL restarts (psycopg's error, wrapped by Django)."""
+    raise OperationalError("terminating connection due to administrator command") from psycopg.errors.AdminShutdown()
+
+
+def missing_table(execute, sql, params, many, context):
+    """A deploy that forgot `migrate`, on SQLite: an OperationalError too, but no outage."""
+    raise OperationalError("no such table: contacts") from sqlite3.OperationalError("no such table: contacts")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/meetings/", "/api/v1/events/"])
@@ -91,8 +103,6 @@ def test_a_page_during_a_database_outage_is_our_503_page(client):
 
 
 def test_an_unreachable_shared_cache_is_a_503_too(api_client, monkeypatch):
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
     def refuse(*args, **kwargs):
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
@@ -103,6 +113,47 @@ def test_an_unreachable_shared_cache_is_a_503_too(api_client, monkeypatch):
     response = api_client.post("/api/v1/auth/token/", {"email": "sam@example.org", "password": "x" * 12})
     assert response.status_code == 503
     assert response.json()["code"] == "service_unavailable"
+
+
+def test_a_database_error_that_is_no_outage_is_a_500_not_a_503(attendee_api):
+    """Retrying would not help: a 503 would tell phones to try again for ever."""
+    attendee_api.raise_request_exception = False
+    with connection.execute_wrapper(missing_table):
+        response = attendee_api.get("/api/v1/me/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert "Retry-After" not in response
+
+
+def wrapped(cause: Exception) -> OperationalError:
+    """The error Django raises for `cause`, as its database wrapper does."""
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (wrapped(psycopg.OperationalError("connection failed: Connection refused")), True),
+        (wrapped(psycopg.errors.lookup("08006")("server closed the connection unexpectedly")), True),
+        (wrapped(psycopg.errors.AdminShutdown()), True),
+        (wrapped(psycopg.errors.CannotConnectNow("the database system is starting up")), True),
+        (wrapped(psycopg.errors.TooManyConnections()), True),
+        (wrapped(sqlite3.OperationalError("database is locked")), True),
+        (InterfaceError("connection already closed"), True),
+        (RedisConnectionError("Error 111 connecting to 127.0.0.1:6379"), True),
+        (RedisTimeoutError("Timeout reading from socket"), True),
+        (wrapped(sqlite3.OperationalError("no such table: contacts")), False),
+        (wrapped(psycopg.errors.QueryCanceled("canceling statement due to statement timeout")), False),
+        (wrapped(psycopg.errors.LockNotAvailable()), False),
+        (RedisAuthenticationError("invalid password"), False),
+        (ValueError("a bug"), False),
+    ],
+    ids=lambda value: value if isinstance(value, bool) else type(getattr(value, "__cause__", None) or value).__name__,
+)
+def test_only_connection_failures_are_outages(error, outage):
+    assert is_outage(error) is outage
 
 
 @override_settings(ROOT_URLCONF="tests.crashing_urls")

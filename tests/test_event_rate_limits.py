@@ -67,6 +67,21 @@ def test_events_are_recorded_while_the_cache_is_unreachable(monkeypatch, caplog)
     send = phone()
     monkeypatch.setattr("django.core.cache.cache.get", refuse)
     monkeypatch.setattr("django.core.cache.cache.set", refuse)
+    monkeypatch.setattr("access.throttles._last_logged", {"at": float("-inf")})
 
-    assert [send().status_code for _ in range(2)] == [201, 201]
-    assert "Event rate limit events_per_token not applied: the cache is unreachable" in caplog.text
+    assert [send().status_code for _ in range(3)] == [201, 201, 201]
+    # Said once, not for each event and limit.
+    assert caplog.text.count("Event rate limits not applied: the cache is unreachable") == 1
+
+
+def test_a_misconfigured_cache_is_not_waved_through(monkeypatch):
+    """A wrong Redis password never heals by itself: it is an error to see, not an outage."""
+    from redis.exceptions import AuthenticationError
+
+    def refuse(*args, **kwargs):
+        raise AuthenticationError("invalid username-password pair")
+
+    send = phone()
+    monkeypatch.setattr("django.core.cache.cache.get", refuse)
+    with pytest.raises(AuthenticationError):
+        send()
