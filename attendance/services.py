@@ -334,7 +334,9 @@ def _record(
         event = SessionEvent(
             session=session,
             type=type,
-            ts_client=report.ts_client,
+            # Stored in UTC: the instant is the same, and PostgreSQL refuses offsets beyond
+            # +-15:59 that phones' clocks and Python accept (a 500 instead of the check-in).
+            ts_client=report.ts_client.astimezone(dt.UTC),
             ts_server=timezone.now(),
             lat=report.fix.lat,
             lng=report.fix.lng,

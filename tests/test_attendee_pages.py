@@ -365,6 +365,14 @@ def test_a_client_time_far_in_the_future_is_a_message_not_an_error(attendee_clie
     assert not Session.objects.exists()
 
 
+def test_a_phone_clock_far_east_of_utc_is_recorded(attendee_client, contact, meeting):
+    """+19:40 is a valid ISO 8601 offset that PostgreSQL refuses to store: it is stored in UTC."""
+    sent = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=19, minutes=40))).replace(microsecond=0)
+    response = post_check_in(attendee_client, meeting, position(ts_client=sent.isoformat()))
+    assert response.status_code == 302
+    assert SessionEvent.objects.get().ts_client == sent
+
+
 def test_an_event_id_used_by_someone_else_stores_nothing(attendee_client, contact, meeting):
     data = position()
     other = Client()
