@@ -9,6 +9,7 @@ again. Then it reads everything the server wrote.
 import http.cookiejar
 import json
 import re
+import runpy
 import subprocess
 import sys
 import urllib.error
@@ -17,6 +18,7 @@ import urllib.request
 
 import pytest
 from django.core.management import call_command
+from gunicorn.config import Config
 
 from bench.servers import ROOT, gunicorn, production_environment
 from compliance.logs import REDACTED, redact
@@ -41,6 +43,10 @@ NEW_PASSWORD = "chosen passphrase 9a6c1f"
         ("ValueError: bad value new_password1=correct-horse", "correct-horse"),
         ("GET /x/?token=t0k3nvalue&page=2", "t0k3nvalue"),
         ("SECRET_KEY=abcdefabcdef", "abcdefabcdef"),
+        ("""ValueError: {'email': 'sam@example.org', 'password': 'it\\'s a secret'}""", "secret"),
+        ('body {"token": "t0k3n-in-json", "id": 3}', "t0k3n-in-json"),
+        ('password="quoted passphrase"', "quoted passphrase"),
+        ("Authorization: Basic c2FtOmh1bnRlcjJodW50ZXIy", "c2FtOmh1bnRlcjJodW50ZXIy"),
     ],
 )
 def test_secrets_are_redacted_from_a_line(line, secret):
@@ -48,10 +54,19 @@ def test_secrets_are_redacted_from_a_line(line, secret):
     assert REDACTED in redact(line)
 
 
-def test_ordinary_lines_are_left_alone():
-    line = "WARNING access.limits: Sign-in locked out for up to 900 s after 5 failures: scope=staff address:abc"
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WARNING access.limits: Sign-in locked out for up to 900 s after 5 failures: scope=staff address:abc",
+        "Not Found: /api/v1/sessions/123/",
+        "Unauthorized: No valid bearer token.",
+        "session=8c1f8a52-8f0b-4d1e-9a57-0b7d9c2b9a11 status=checked_in",
+        "cache_key=throttle_events monkey=1 email=sam@example.org",
+        '{"detail": "Invalid token.", "code": "authentication_failed"}',
+    ],
+)
+def test_ordinary_lines_are_left_alone(line):
     assert redact(line) == line
-    assert redact("Not Found: /api/v1/sessions/123/") == "Not Found: /api/v1/sessions/123/"
 
 
 class Browser:
@@ -177,3 +192,18 @@ def test_the_server_logs_no_secret(tmp_path, django_db_blocker, settings):
     assert len(re.findall(r"Sign-in locked out", written)) >= 2, written[-3000:]
     assert "Unauthorized: /api/v1/me/" in written
     assert f"Gone: /contacts/set-password/{REDACTED}/" in written
+
+
+def test_gunicorns_own_log_is_redacted(capfd):
+    """What gunicorn writes when it aborts a request: the request line, token included."""
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    log = config.logger_class(config)
+
+    log.error("Error handling request GET /contacts/set-password/MTIz.abc:1tX9:Zq-x_y/")
+
+    written = capfd.readouterr().err
+    assert f"Error handling request GET /contacts/set-password/{REDACTED}/" in written
+    assert "Zq-x_y" not in written

@@ -1,0 +1,18 @@
+"""gunicorn's own log, redacted like the application's (compliance/logs.py).
+
+gunicorn writes the request line of a request it had to abort ("Error handling request GET
+/contacts/set-password/<token>/"); deploy/gunicorn.conf.py names this class as its logger.
+"""
+
+from gunicorn.glogging import Logger
+
+from compliance.logs import RedactingFormatter
+
+
+class RedactingLogger(Logger):
+    def setup(self, cfg) -> None:
+        # Called at start and again on every reload (HUP), which replaces the handlers.
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            current = handler.formatter or RedactingFormatter()
+            handler.setFormatter(RedactingFormatter(current._fmt, current.datefmt))
