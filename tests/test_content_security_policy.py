@@ -91,6 +91,17 @@ def staff_pages(meeting, contact, session) -> list[str]:
     ]
 
 
+# The browsable API (staff signed in to the site), as HTML. DRF's template places two buttons
+# with style attributes; the policy refuses them and static/css/browsable-api.css does their job.
+BROWSABLE_API = ["/api/v1/meetings/", "/api/v1/sessions/", "/api/v1/events/", "/api/v1/contacts/"]
+DRF_STYLE_ATTRIBUTES = {
+    '<div style="float: right; margin-right: 10px">',
+    '<button style="float: right; margin-right: 10px">',
+    '<input style="width: 350px">',
+    '<span style="float: right">',
+}
+
+
 def public_pages(meeting) -> list[str]:
     return [
         reverse("login"),
@@ -129,6 +140,12 @@ def test_no_page_holds_inline_code(client, superuser, records):
         response = client.get(url)
         assert response.status_code == 200, url
         assert inline_code_in(response.content.decode()) == [], url
+
+    for url in BROWSABLE_API:
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("text/html"), url
+        assert set(inline_code_in(response.content.decode())) <= DRF_STYLE_ATTRIBUTES, url
 
     client.logout()
     for url in public_pages(meeting):
@@ -185,10 +202,14 @@ def test_a_browser_reports_no_violation_on_any_page(browser, live_server, transa
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
 
-    def visit(url: str) -> None:
+    def visit(url: str, allowed: str = "") -> None:
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
-        assert page.evaluate("window.__violations") == [], url
+        violations = page.evaluate("window.__violations")
+        assert [v for v in violations if not (allowed and v.startswith(allowed))] == [], url
+        if not allowed:
+            assert [text for text in console_errors if "Content Security Policy" in text] == [], url
+        console_errors.clear()
 
     visit("/api/v1/docs/")
     # Swagger UI started, from its own script file, and drew the schema.
@@ -201,12 +222,15 @@ def test_a_browser_reports_no_violation_on_any_page(browser, live_server, transa
     page.wait_for_url(live_server.url + "/")
     for url in staff_pages(meeting, contact, session):
         visit(url)
+    for url in BROWSABLE_API:
+        # Only DRF's two style attributes are refused, and the stylesheet puts the buttons right.
+        visit(url, allowed="style-src-attr inline")
+    filters = page.locator('button[data-target="#filtersModal"]')
+    assert filters.evaluate("button => getComputedStyle(button).float") == "right"
 
     page.goto(live_server.url + reverse("attendee:sign_in"))
     page.get_by_label("Email").fill(contact.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
     visit(reverse("attendee:meeting", args=[meeting.qr_code]))
-
-    assert [text for text in console_errors if "Content Security Policy" in text] == []
     context.close()
