@@ -169,11 +169,19 @@ if DATABASES["default"].get("ENGINE") not in {"django.db.backends.sqlite3", "dja
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL (SQLite or PostgreSQL 15+).")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A database that does not answer (a host down, packets dropped) fails a request in seconds,
-    # answered 503 (compliance/errors.py), instead of holding a worker for minutes.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
-    )
+    # A database that stops answering (a host down, packets dropped) fails the request with a
+    # 503 (compliance/errors.py) in seconds, instead of holding a worker until gunicorn's
+    # timeout: libpq waits DB_CONNECT_TIMEOUT for a new connection, and an open one (workers
+    # keep theirs) gives up when what it sent goes unacknowledged for DB_TCP_TIMEOUT seconds.
+    # Keepalives notice a dead server behind an idle connection. URL parameters win.
+    for option, value in {
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
+        "tcp_user_timeout": env.int("DB_TCP_TIMEOUT", default=15) * 1000,  # milliseconds
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(option, value)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests at once on the embedded database: with write-ahead logging readers do
     # not block the writer, and IMMEDIATE transactions take the write lock when they begin, so

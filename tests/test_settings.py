@@ -96,13 +96,17 @@ def test_postgresql_redis_and_the_public_url_come_from_the_environment():
 
 PRINT_DATABASE = (
     "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default'];"
-    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS']['connect_timeout'])"
+    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS']['connect_timeout'],"
+    " d['OPTIONS']['tcp_user_timeout'], d['OPTIONS']['keepalives_idle'])"
 )
 
 
 @pytest.mark.parametrize(
     ("variables", "expected"),
-    [({}, "60 True 5"), ({"DB_CONN_MAX_AGE": "0", "DB_CONNECT_TIMEOUT": "2"}, "0 True 2")],
+    [
+        ({}, "60 True 5 15000 30"),
+        ({"DB_CONN_MAX_AGE": "0", "DB_CONNECT_TIMEOUT": "2", "DB_TCP_TIMEOUT": "7"}, "0 True 2 7000 30"),
+    ],
 )
 def test_postgresql_connections_persist_are_checked_and_give_up_in_seconds(variables, expected):
     result = run_fresh(
