@@ -62,7 +62,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-# What every paginated list answers for `?page=` beyond its end, for the OpenAPI document.
+# Answers several apps' operations document alike, for the OpenAPI document.
+INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
+STAFF_ONLY = OpenApiResponse(
+    description="An attendee, or staff without the model permission for this (`permission_denied`)."
+)
 PAST_THE_LAST_PAGE = OpenApiResponse(description="`page` is past the last page (`not_found`).")
 
 

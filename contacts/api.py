@@ -12,12 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.permissions import IsAttendee, StaffModelPermissions
-from compliance.api import PAST_THE_LAST_PAGE
+from compliance.api import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from contacts.models import Contact
 
-INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
 ATTENDEES_ONLY = OpenApiResponse(description="Not an attendee's token (`permission_denied`).")
-STAFF_ONLY = OpenApiResponse(description="Not staff, or without the model permission (`permission_denied`).")
 NOT_FOUND = OpenApiResponse(description="No such contact (`not_found`).")
 
 

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import StaffModelPermissions, is_attendee, is_staff
-from compliance.api import PAST_THE_LAST_PAGE
+from compliance.api import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -213,10 +213,6 @@ class StaffMayChange(StaffModelPermissions):
 
 
 NOT_FOUND = OpenApiResponse(description="No such meeting (or, for attendees, no such active meeting).")
-INVALID = OpenApiResponse(description="Invalid input: `errors` names each field.")
-STAFF_ONLY = OpenApiResponse(
-    description="An attendee, or staff without the model permission for this (`permission_denied`)."
-)
 
 
 @extend_schema_view(
