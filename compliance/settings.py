@@ -61,6 +61,8 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = strict_bool("HSTS_PRELOAD", default=True)
+# The health check answers plain HTTP too: load balancers and monitors probe gunicorn directly.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 # Proxies whose X-Forwarded-For names the client (rate limits count per client address).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 # Never framed (clickjacking); the attendee pages also send Referrer-Policy same-origin.
