@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from access import limits
 from access.authentication import BearerTokenAuthentication
 from access.models import ApiToken
+from compliance.api import INVALID
 from contacts.api import MeSerializer
 from contacts.models import Contact
 
@@ -74,7 +75,7 @@ class TokenView(APIView):
         request=CredentialsSerializer,
         responses={
             201: TokenSerializer,
-            400: OpenApiResponse(description="Invalid input: `errors` names each field."),
+            400: INVALID,
             401: OpenApiResponse(description="Wrong email or password."),
             429: OpenApiResponse(
                 description="Five failed sign-ins for this email or from this address in 15 minutes: wait for "

@@ -23,6 +23,21 @@ def empty_cache():
 
 
 @pytest.fixture
+def failing_cache(monkeypatch):
+    """`failing_cache(error)`: every read and write of the shared cache raises `error`, as the
+    Redis client does when Redis is down (ConnectionError) or refuses us (AuthenticationError)."""
+
+    def fail(error: Exception) -> None:
+        def raise_error(*args, **kwargs):
+            raise error
+
+        for method in ("get", "get_many", "set", "add", "incr", "delete"):
+            monkeypatch.setattr(f"django.core.cache.cache.{method}", raise_error)
+
+    return fail
+
+
+@pytest.fixture
 def superuser(db):
     return SuperUserFactory(username="root")
 

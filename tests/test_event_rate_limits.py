@@ -57,16 +57,12 @@ def test_one_address_past_its_rate_gets_429(low_rates):
     assert statuses[-1] == 429
 
 
-def test_events_are_recorded_while_the_cache_is_unreachable(monkeypatch, caplog):
+def test_events_are_recorded_while_the_cache_is_unreachable(monkeypatch, caplog, failing_cache):
     """Redis down: the check-in is evidence, so it is stored unlimited, and the gap is logged."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    def refuse(*args, **kwargs):
-        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
     send = phone()
-    monkeypatch.setattr("django.core.cache.cache.get", refuse)
-    monkeypatch.setattr("django.core.cache.cache.set", refuse)
+    failing_cache(RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."))
     monkeypatch.setattr("access.throttles._last_logged", {"at": float("-inf")})
 
     assert [send().status_code for _ in range(3)] == [201, 201, 201]
@@ -74,14 +70,11 @@ def test_events_are_recorded_while_the_cache_is_unreachable(monkeypatch, caplog)
     assert caplog.text.count("Event rate limits not applied: the cache is unreachable") == 1
 
 
-def test_a_misconfigured_cache_is_not_waved_through(monkeypatch):
+def test_a_misconfigured_cache_is_not_waved_through(failing_cache):
     """A wrong Redis password never heals by itself: it is an error to see, not an outage."""
     from redis.exceptions import AuthenticationError
 
-    def refuse(*args, **kwargs):
-        raise AuthenticationError("invalid username-password pair")
-
     send = phone()
-    monkeypatch.setattr("django.core.cache.cache.get", refuse)
+    failing_cache(AuthenticationError("invalid username-password pair"))
     with pytest.raises(AuthenticationError):
         send()

@@ -28,11 +28,8 @@ def test_a_database_outage_is_a_503_naming_it(client):
     assert response.json() == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
 
 
-def test_a_cache_outage_is_a_503_naming_it(client, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr("django.core.cache.cache.get", refuse)
+def test_a_cache_outage_is_a_503_naming_it(client, failing_cache):
+    failing_cache(RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."))
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
