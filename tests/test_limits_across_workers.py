@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from bench.servers import gunicorn, workers_of
 from tests.legacy.databases import connected_to, scratch_database
+from tests.production.redis import emptied
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,13 +18,9 @@ REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied first
 
 
 def redis_or_skip():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
+    client = emptied(REDIS_URL)
+    if client is None:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    client.flushdb()
     return client
 
 

@@ -35,6 +35,7 @@ from bench.servers import ROOT, gunicorn, workers_of
 from tests.factories import ContactFactory, MeetingFactory
 from tests.legacy.databases import ScratchDatabase, connected_to
 from tests.production.postgres import Server, binaries, throwaway_postgres
+from tests.production.redis import emptied
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL pass (DATABASE_URL)"),
@@ -71,15 +72,8 @@ class Application:
 
 
 def empty_shared_cache() -> dict[str, str]:
-    """Redis, as in production, when it runs here (.ci/run starts it); else each worker's memory."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        return {}
-    return {"CACHE_URL": REDIS_URL}
+    """Redis, as in production, when it runs here; else each worker's memory."""
+    return {"CACHE_URL": REDIS_URL} if emptied(REDIS_URL) is not None else {}
 
 
 @pytest.fixture(scope="module")
