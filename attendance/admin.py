@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from attendance.models import Session, SessionEvent
 from compliance.admin_helpers import ReadOnlyAdminMixin, change_link, changelist_link
+from compliance.races import SerialSaveAdminMixin
 
 EVENT_FIELDS = ("type", "location_flag", "ts_client", "ts_server", "lat", "lng", "accuracy", "notes")
 
@@ -27,7 +28,7 @@ class SessionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SerialSaveAdminMixin, admin.ModelAdmin):
     list_display = ("contact_link", "dest_name", "meeting_link", "status", "is_complete", "created_at")
     list_display_links = ("dest_name",)
     list_filter = ("status", "is_complete")

@@ -13,6 +13,7 @@ from attendance.models import EventType, LocationFlag, Session, SessionEvent, Se
 from compliance.decorators import staff_view
 from compliance.history import changes_for
 from compliance.pagination import CappedPaginator
+from compliance.races import save_form
 from contacts.forms import (
     ChoosePasswordForm,
     ContactFilterForm,
@@ -118,9 +119,10 @@ def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
 def add_contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        contact = form.save()
-        messages.success(request, f"Contact {contact} added.")
-        return redirect("contacts:detail", contact.pk)
+        contact = save_form(form)
+        if contact is not None:
+            messages.success(request, f"Contact {contact} added.")
+            return redirect("contacts:detail", contact.pk)
     return render(request, "contacts/form.html", {"section": "contacts", "form": form})
 
 
@@ -128,8 +130,7 @@ def add_contact(request: HttpRequest) -> HttpResponse:
 def edit_contact(request: HttpRequest, pk: str) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     form = ContactForm(request.POST if request.method == "POST" else None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_form(form) is not None:
         messages.success(request, f"Changes to {contact} saved.")
         return redirect("contacts:detail", contact.pk)
     return render(request, "contacts/form.html", {"section": "contacts", "form": form, "contact": contact})

@@ -7,7 +7,6 @@ Attendees and staff get different serializers: an attendee must never learn a me
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +26,7 @@ from rest_framework.response import Response
 
 from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from compliance.api import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
+from compliance.races import SerialSaveSerializerMixin
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -76,7 +76,7 @@ class AttendeeMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StaffMeetingSerializer(serializers.ModelSerializer):
+class StaffMeetingSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
     """A meeting as staff read and write it, QR code included."""
 
     distance_m = distance_field()
@@ -108,20 +108,6 @@ class StaffMeetingSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
         return attrs
-
-    def save(self, **kwargs: object) -> Meeting:
-        # validate() has already checked that the QR code is free; only a concurrent request
-        # taking the same code can still trip the unique index, and that is still a 400.
-        try:
-            with transaction.atomic():
-                return super().save(**kwargs)
-        except IntegrityError as error:
-            qr_code = self.validated_data.get("qr_code")
-            if qr_code and Meeting.objects.filter(qr_code=qr_code).exists():
-                raise serializers.ValidationError(
-                    {"qr_code": ["Another meeting already has this QR code."]}, code="unique"
-                ) from error
-            raise
 
 
 @extend_schema_serializer(

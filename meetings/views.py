@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from compliance.decorators import staff_view
 from compliance.history import changes_for
 from compliance.pagination import CappedPaginator
+from compliance.races import save_form
 from meetings import qr
 from meetings.forms import MeetingFilterForm, MeetingForm
 from meetings.models import Meeting
@@ -34,9 +35,10 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = str(request.user.pk)
-        meeting = form.save()
-        messages.success(request, f"Meeting “{meeting}” created. Print its QR poster for the venue.")
-        return redirect("meetings:detail", pk=meeting.pk)
+        meeting = save_form(form)
+        if meeting is not None:
+            messages.success(request, f"Meeting “{meeting}” created. Print its QR poster for the venue.")
+            return redirect("meetings:detail", pk=meeting.pk)
     return render(request, "meetings/form.html", {"section": "meetings", "form": form, "meeting": None})
 
 
@@ -62,12 +64,12 @@ def meeting_edit(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
-        if form.has_changed():
-            form.save()
-            messages.success(request, f"Changes to “{meeting}” saved.")
-        else:
+        if not form.has_changed():
             messages.info(request, "Nothing was changed.")
-        return redirect("meetings:detail", pk=meeting.pk)
+            return redirect("meetings:detail", pk=meeting.pk)
+        if save_form(form) is not None:
+            messages.success(request, f"Changes to “{meeting}” saved.")
+            return redirect("meetings:detail", pk=meeting.pk)
     return render(request, "meetings/form.html", {"section": "meetings", "form": form, "meeting": meeting})
 
 
