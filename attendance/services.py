@@ -304,20 +304,35 @@ def _record(
     the staff member in the audit trail when no request does."""
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
+    try:
+        return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
+    except IntegrityError:
+        if event_id is None or not SessionEvent.objects.filter(pk=event_id).exists():
+            raise
+        # The same id, sent at the same moment on another session (whose lock does not stop
+        # this one), reached the primary key first. Everything above was rolled back; run again,
+        # this request now gets what it would have got arriving second: the stored event for a
+        # retry, event_id_conflict otherwise. (No savepoint around the insert: it would cost
+        # every check-in two round trips for a race that is rare.)
+        return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
+
+
+def _record_once(
+    session_id: str,
+    type: EventType,
+    report: EventReport,
+    event_id: str | None,
+    contact: Contact | None,
+    needs_consent: bool,
+    actor: Any,
+) -> RecordedEvent:
     with transaction.atomic():
         session = _lock_session(session_id, contact)
         if event_id is not None:
-            previous = SessionEvent.objects.filter(pk=event_id).first()
-            if previous is not None:
-                # A retry: the same request again gets the stored event; anything else reusing
-                # the id is a client bug that must not pass silently.
-                if _same_event(previous, session, type, report):
-                    return RecordedEvent(previous, session, verdict_of(session, previous), created=False)
-                raise AttendanceError(
-                    AttendanceError.EVENT_ID_CONFLICT,
-                    "An event with this id already exists with different content.",
-                    event_id=event_id,
-                )
+            retry = _stored_event(event_id, session, type, report)
+            if retry is not None:
+                return retry
+        _refuse_inactive(session, type)
         if needs_consent and not session.contact.consent_granted:
             raise AttendanceError(
                 AttendanceError.CONSENT_REQUIRED,
@@ -346,7 +361,7 @@ def _record(
         )
         if event_id is not None:
             event.id = event_id
-        event.save()
+        event.save(force_insert=True)
         if type == EventType.CHECK_IN and verdict.flag != LocationFlag.GRANTED:
             next_status = None
         if next_status is not None:
@@ -360,6 +375,36 @@ def _record(
                     session._history_user = actor
                 session.save(update_fields=["status", "updated_at"])
     return RecordedEvent(event, session, verdict, created=True)
+
+
+def _stored_event(event_id: str, session: Session, type: EventType, report: EventReport) -> RecordedEvent | None:
+    """The answer to an event id already stored: the stored event for a retry of the same
+    request; AttendanceError `event_id_conflict` when the id was used for anything else (a
+    client bug that must not pass silently). None when no event has the id."""
+    previous = SessionEvent.objects.filter(pk=event_id).first()
+    if previous is None:
+        return None
+    if _same_event(previous, session, type, report):
+        return RecordedEvent(previous, session, verdict_of(session, previous), created=False)
+    raise AttendanceError(
+        AttendanceError.EVENT_ID_CONFLICT,
+        "An event with this id already exists with different content.",
+        event_id=event_id,
+    )
+
+
+def _refuse_inactive(session: Session, type: EventType) -> None:
+    """A deactivated contact or meeting takes no more attendance: no check-in, check-out or
+    position, by any path (the API with any token, the phone page). Ending the session stays
+    possible, so that staff or the attendee can close what was left open."""
+    if type == EventType.STATUS_CHANGE:
+        return
+    if not session.contact.is_active:
+        raise AttendanceError(AttendanceError.CONTACT_INACTIVE, "This contact is deactivated; nothing was recorded.")
+    if session.meeting_id is not None and not session.meeting.is_active:
+        raise AttendanceError(
+            AttendanceError.MEETING_INACTIVE, "This meeting is no longer active; nothing was recorded."
+        )
 
 
 def _lock_session(session_id: str, contact: Contact | None) -> Session:
