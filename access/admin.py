@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -21,8 +21,15 @@ class StateFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         now = timezone.now()
         if self.value() == "usable":
-            # Not revoked and not expired; whether the holder is still active is shown by its own page.
-            return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+            # Not revoked, not expired, not issued before the attendee's password last changed;
+            # whether the holder is still active is shown by its own page.
+            return queryset.filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                Q(contact__isnull=True)
+                | Q(contact__credentials_changed_at__isnull=True)
+                | Q(created_at__gte=F("contact__credentials_changed_at")),
+                revoked_at__isnull=True,
+            )
         if self.value() == "expired":
             return queryset.filter(expires_at__lte=now, revoked_at__isnull=True)
         if self.value() == "revoked":

@@ -15,12 +15,12 @@ from access import limits
 from access.authentication import BearerTokenAuthentication
 from access.models import ApiToken
 from compliance.api import INVALID
-from contacts.api import MeSerializer
+from contacts.api import EmailAddressField, MeSerializer
 from contacts.models import Contact
 
 
 class CredentialsSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=255)
+    email = EmailAddressField(max_length=255)
     password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
 

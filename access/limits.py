@@ -10,11 +10,15 @@ import hashlib
 import logging
 import math
 import time
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from contacts.models import normalize_email
 
 logger = logging.getLogger("access.limits")
 
@@ -33,14 +37,26 @@ def client_address(request: HttpRequest) -> str:
     return remote
 
 
+def normalize_username(username: str) -> str:
+    """A staff username as Django's sign-in form reads it (NFKC, as UsernameField does), with
+    capitals folded too: every spelling the form turns into one account counts against it,
+    and "Admin" counts with "admin" (a guesser gains nothing from capitals)."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
 @dataclass(frozen=True)
 class SignInLimit:
-    """Failed sign-ins for one kind of sign-in (`scope`), counted per account and per address."""
+    """Failed sign-ins for one kind of sign-in (`scope`), counted per account and per address.
+
+    `normalize` turns what was typed into the account's key: the same function the sign-in's
+    own lookup uses (or a coarser one), so no spelling that reaches an account escapes its count.
+    """
 
     scope: str
+    normalize: Callable[[str], str]
 
     def _keys(self, request: HttpRequest, account: str) -> tuple[str, str]:
-        account_digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
+        account_digest = hashlib.sha256(self.normalize(account).encode()).hexdigest()[:32]
         return f"sign-in:{self.scope}:account:{account_digest}", f"sign-in:{self.scope}:ip:{client_address(request)}"
 
     def retry_after(self, request: HttpRequest, account: str) -> int | None:
@@ -80,5 +96,6 @@ class SignInLimit:
         cache.delete(self._keys(request, account)[0])
 
 
-STAFF = SignInLimit("staff")
-ATTENDEE = SignInLimit("attendee")
+STAFF = SignInLimit("staff", normalize_username)
+# The contact's lookup (Contact.objects.by_email) compares exactly this form.
+ATTENDEE = SignInLimit("attendee", normalize_email)

@@ -84,12 +84,16 @@ class ApiToken(models.Model):
         return token, raw
 
     def is_usable(self, now: dt.datetime | None = None) -> bool:
-        """Not revoked, not expired, and its holder still active (a staff user still staff)."""
+        """Not revoked, not expired, its holder still active (a staff user still staff), and
+        for an attendee issued after their password last changed."""
         now = now or timezone.now()
         if self.revoked_at is not None or (self.expires_at is not None and self.expires_at <= now):
             return False
         if self.contact_id is not None:
-            return self.contact.is_active
+            # A new password or a deactivation ends every token issued before it
+            # (Contact.credentials_changed_at), even once the contact is active again.
+            changed = self.contact.credentials_changed_at
+            return self.contact.is_active and (changed is None or self.created_at >= changed)
         return self.user.is_active and self.user.is_staff
 
     def revoke(self) -> None:

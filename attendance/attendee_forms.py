@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from attendance.services import EventReport, Fix
+from contacts.forms import EmailAddressField
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )

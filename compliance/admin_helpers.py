@@ -6,7 +6,6 @@ from django.contrib.admin.utils import model_ngettext
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -35,12 +34,12 @@ def _set_active(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: mo
     model = modeladmin.model
     with transaction.atomic():
         # Only rows whose state changes are updated and logged, so the history stays truthful.
-        changing = list(queryset.filter(is_active=not active))
+        changing = list(queryset.filter(is_active=not active).select_for_update())
         if changing:
-            # update() skips auto_now; set those fields so "last changed" stays right.
-            now = timezone.now()
-            stamps = {f.name: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
-            model._default_manager.filter(pk__in=[obj.pk for obj in changing]).update(is_active=active, **stamps)
+            # Each row through its own set_active(), the one way a row is (de)activated: its
+            # history is kept and whatever deactivation ends (a contact's credentials) ends.
+            for obj in changing:
+                obj.set_active(active)
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,
                 queryset=changing,

@@ -1,14 +1,19 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from attendance.models import Session
 from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from compliance.races import SerialSaveAdminMixin
+from contacts.forms import EmailAddressField
 from contacts.models import Contact
 
 
 @admin.register(Contact)
-class ContactAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+class ContactAdmin(SerialSaveAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+    # Normalised before the uniqueness check, as on the staff pages and the API.
+    formfield_overrides = {models.EmailField: {"form_class": EmailAddressField}}
     list_display = ("name", "email", "phone", "consent_granted", "is_active", "created_at")
     list_display_links = ("name", "email")
     list_filter = ("is_active", "consent_granted")

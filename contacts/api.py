@@ -1,6 +1,7 @@
 """The attendee's own profile and consent, and staff management of contacts."""
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import EmailField, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -13,7 +14,8 @@ from rest_framework.views import APIView
 
 from access.permissions import IsAttendee, StaffModelPermissions
 from compliance.api import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
-from contacts.models import Contact
+from compliance.races import SerialSaveSerializerMixin
+from contacts.models import Contact, normalize_email
 
 ATTENDEES_ONLY = OpenApiResponse(description="Not an attendee's token (`permission_denied`).")
 NOT_FOUND = OpenApiResponse(description="No such contact (`not_found`).")
@@ -59,16 +61,27 @@ class ConsentView(APIView):
         return Response(MeSerializer(contact).data)
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class EmailAddressField(serializers.EmailField):
+    """An email address in its one form (contacts.models.normalize_email), normalised before
+    it is validated: typed in full-width letters or with a long s, it is the same address."""
+
+    def to_internal_value(self, data: object) -> str:
+        return super().to_internal_value(normalize_email(data) if isinstance(data, str) else data)
+
+
+class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, EmailField: EmailAddressField}
+
     password = serializers.CharField(
         write_only=True,
         required=False,
         allow_null=True,
-        min_length=8,
         max_length=1024,
         trim_whitespace=False,
         style={"input_type": "password"},
-        help_text="Sets the attendee's password (stored hashed, never returned); null removes it.",
+        help_text="Sets the attendee's password (stored hashed, never returned); null removes it. At least 12 "
+        "characters, not a common password, not all digits, not like the contact's name or email. Setting it "
+        "ends the attendee's API tokens and set-password links.",
     )
     has_password = serializers.SerializerMethodField()
 
@@ -108,16 +121,16 @@ class ContactSerializer(serializers.ModelSerializer):
     def get_has_password(self, contact: Contact) -> bool:
         return contact.has_usable_password()
 
-    def validate_email(self, value: str) -> str:
-        return value.strip().lower()
-
     def _save(self, contact: Contact, validated_data: dict) -> Contact:
         password_given = "password" in validated_data
         password = validated_data.pop("password", None)
         for field, value in validated_data.items():
             setattr(contact, field, value)
         if password_given:
-            contact.set_password(password)
+            try:
+                contact.set_password(password)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"password": error.messages}) from None
         contact.full_clean(exclude=["password_hash"])
         contact.save()
         return contact

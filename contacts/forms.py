@@ -9,6 +9,15 @@ from django.db.models.functions import Concat, Lower
 
 from contacts.models import Contact, normalize_email
 
+
+class EmailAddressField(forms.EmailField):
+    """An email address in its one form (contacts.models.normalize_email), normalised before
+    it is validated: typed in full-width letters or with a long s, it is the same address."""
+
+    def to_python(self, value: object) -> str:
+        return normalize_email(super().to_python(value))
+
+
 PHONE_CHARACTERS = "0123456789+-(). "
 YES_NO_ALL = [("yes", "Yes"), ("no", "No"), ("all", "All")]
 
@@ -62,6 +71,7 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "email", "phone", "ghl_contact_id", "notes"]
+        field_classes = {"email": EmailAddressField}
         error_messages = {
             "email": {"unique": "A contact with this email already exists."},
             "ghl_contact_id": {"unique": "Another contact already has this GoHighLevel id."},
@@ -89,10 +99,6 @@ class ContactForm(forms.ModelForm):
         # Blank notes are stored as NULL, as the API and the admin store them: "" would show in
         # the audit trail as a change from nothing to nothing.
         self.fields["notes"].empty_value = None
-
-    def clean_email(self) -> str:
-        # Lower case before the uniqueness check, so that Ann@Example.org finds ann@example.org.
-        return normalize_email(self.cleaned_data["email"])
 
 
 class GrantConsentForm(forms.Form):

@@ -1,9 +1,11 @@
+import unicodedata
+
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Q, When
-from django.db.models.functions import Upper
+from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -16,15 +18,13 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def by_email(self, email: str) -> "ContactQuerySet":
-        """Contacts with this address in any capitals, the one stored as normalised first.
+        """The contact with this address, however it was typed (see `normalize_email`).
 
-        New rows are stored in lower case; rows adopted from the legacy system keep the
-        capitals they were typed with, and their owners must still be able to sign in.
+        An exact match on the stored, normalised address: the same answer on SQLite and
+        PostgreSQL, and the same string that keys the sign-in limit (access.limits), so no
+        spelling of an address reaches an account without counting against that account.
         """
-        normalized = normalize_email(email)
-        return self.filter(email__iexact=normalized).order_by(
-            Case(When(email=normalized, then=0), default=1), "created_at"
-        )
+        return self.filter(email=normalize_email(email))
 
 
 def validate_no_extension(number: object) -> None:
@@ -34,16 +34,40 @@ def validate_no_extension(number: object) -> None:
 
 
 def normalize_email(email: str) -> str:
-    # Attendees type their address on a phone keyboard that capitalises at will; one person
-    # must map to one row, so emails are stored and looked up in lower case.
-    return email.strip().lower()
+    """The one form of an email address that is stored, looked up and limited.
+
+    Unicode compatibility forms are folded first (NFKC: full-width letters, the KELVIN SIGN
+    U+212A and the LATIN SMALL LETTER LONG S U+017F become plain "a", "K" and "s"; a letter and
+    its combining accent become one character), then capitals (attendees type on phone
+    keyboards that capitalise at will), then NFKC again, because lower-casing can itself produce
+    a decomposed form (U+0130, a capital I with a dot, gives "i" and a combining dot). Databases
+    fold case by their own rules (PostgreSQL's UPPER() maps U+017F and the dotless U+0131 to
+    ASCII; SQLite folds ASCII only), so nothing compares addresses case-insensitively in SQL:
+    every path compares this form exactly.
+    """
+    folded = unicodedata.normalize("NFKC", email).strip().lower()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def validate_plain_local_part(email: str) -> None:
+    """Refuse an address whose part before the "@" is not plain ASCII once normalised.
+
+    Django's EmailValidator lets four non-ASCII letters through (U+0130, U+0131, U+017F and
+    U+212A: Python's case-insensitive [A-Z] matches them); U+017F and U+212A normalise to ASCII,
+    but a dotless i (U+0131) would make a second account that reads like the first.
+    """
+    local_part = normalize_email(email).rpartition("@")[0]
+    if not local_part.isascii():
+        raise ValidationError(
+            "Use the address's plain letters (a-z, digits, and . _ + -) before the @.", code="invalid"
+        )
 
 
 class Contact(Deactivatable, models.Model):
     """A person who must attend meetings (an attendee); not a Django user."""
 
     id = IdField()
-    email = models.EmailField(max_length=255)
+    email = models.EmailField(max_length=255, validators=[validate_plain_local_part])
     phone = PhoneNumberField(
         max_length=20,
         null=True,
@@ -59,6 +83,13 @@ class Contact(Deactivatable, models.Model):
     consent_timestamp = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
     is_active = models.BooleanField(default=True, db_default=True)
+    credentials_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the password was last set or the contact deactivated: API tokens and set-password "
+        "links issued before then no longer work.",
+    )
     created_at = created_at_field()
     updated_at = updated_at_field()
 
@@ -82,8 +113,6 @@ class Contact(Deactivatable, models.Model):
         indexes = [
             models.Index(fields=["phone"], name="ix_contacts_phone"),
             models.Index(fields=["is_active"], name="ix_contacts_is_active"),
-            # Not in the reference: sign-in finds an address whatever its capitals (by_email).
-            models.Index(Upper("email"), name="ix_contacts_email_upper"),
             # Not in the reference: the dashboard lists and counts active contacts without
             # consent, a small share of all contacts.
             models.Index(
@@ -99,6 +128,14 @@ class Contact(Deactivatable, models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.email:
             self.email = normalize_email(self.email)
+        # However a contact is deactivated (the staff pages, the API's PATCH or DELETE, the
+        # admin), what was issued to sign in as them ends with it and stays ended if they are
+        # reactivated: a token or a set-password link must be issued again.
+        if getattr(self, "_was_active", None) and self.is_active is False:
+            self.credentials_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "credentials_changed_at"}
         # Every write path stores E.164 or nothing: never "", never a number that did not parse.
         # A save of other fields leaves the phone alone: a legacy row's unparsable number must
         # not stop its owner from signing in or consenting.
@@ -106,6 +143,13 @@ class Contact(Deactivatable, models.Model):
         if update_fields is None or "phone" in update_fields:
             self.phone = self._meta.get_field("phone").clean(self.phone, self) if self.phone else None
         super().save(*args, **kwargs)
+        self._was_active = self.is_active
+
+    @classmethod
+    def from_db(cls, db, field_names, values) -> "Contact":
+        contact = super().from_db(db, field_names, values)
+        contact._was_active = contact.__dict__.get("is_active")
+        return contact
 
     def clean(self) -> None:
         # Before the uniqueness check, so that "Ann@Example.org" collides with "ann@example.org".
@@ -117,14 +161,25 @@ class Contact(Deactivatable, models.Model):
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
     def set_password(self, raw_password: str | None) -> None:
-        """Hash with the current default hasher; None makes the password unusable."""
+        """Set a new password (None: no usable password), to be saved by the caller.
+
+        Every path that sets a contact's password comes here, so every one of them applies
+        AUTH_PASSWORD_VALIDATORS (ValidationError listing what is wrong; callers validate first
+        with `validate_new_password` to name their own field) and ends the credentials issued
+        before: API tokens and set-password links (`credentials_changed_at`).
+        """
+        if raw_password is not None:
+            validate_new_password(raw_password, self)
         self.password_hash = make_password(raw_password)
+        self.credentials_changed_at = timezone.now()
 
     def check_password(self, raw_password: str) -> bool:
         """Verify a password; a hash from an older hasher (legacy bcrypt) is upgraded on success."""
 
         def upgrade(raw: str) -> None:
-            self.set_password(raw)
+            # The same password, hashed anew: no validation (it predates the rules) and no
+            # change of credentials (the attendee's tokens stay theirs).
+            self.password_hash = make_password(raw)
             self.save(update_fields=["password_hash", "updated_at"])
 
         # No hash at all verifies nothing, but still costs a hash's time: an answer that came
@@ -155,6 +210,12 @@ class Contact(Deactivatable, models.Model):
                 note=note,
                 created_at=self.consent_timestamp,
             )
+
+
+def validate_new_password(raw_password: str, contact: Contact) -> None:
+    """Django's AUTH_PASSWORD_VALIDATORS (12 characters or more, not common, not all digits,
+    not like the contact's name or email) for a contact's new password; ValidationError."""
+    password_validation.validate_password(raw_password, user=contact)
 
 
 class ConsentChange(models.Model):

@@ -5,7 +5,7 @@ The link carries the contact's id and a fingerprint of their current password ha
 SECRET_KEY and stamped with the time it was made. It stops working:
 - after LINK_LIFETIME (the signature's timestamp),
 - once any password is set (the fingerprint no longer matches: that is what makes it single-use),
-- when the contact is deactivated,
+- when the contact is deactivated, for good (a reactivation does not bring it back),
 - when SECRET_KEY changes.
 """
 
@@ -47,7 +47,11 @@ class SetPasswordLink:
 def _fingerprint(contact: Contact) -> str:
     # A digest, never the hash itself: the signed value is readable by whoever holds the link.
     # 12 hex digits are plenty to notice a change; the signature protects them from forgery.
-    return salted_hmac(_FINGERPRINT_SALT, contact.password_hash or "", algorithm="sha256").hexdigest()[:12]
+    # The credentials stamp moves when the contact is deactivated, so a link issued before
+    # stays dead after a reactivation.
+    changed = contact.credentials_changed_at.isoformat() if contact.credentials_changed_at else ""
+    value = f"{contact.password_hash or ''}|{changed}"
+    return salted_hmac(_FINGERPRINT_SALT, value, algorithm="sha256").hexdigest()[:12]
 
 
 def _signer() -> signing.TimestampSigner:
@@ -92,5 +96,5 @@ def set_password_with_link(token: str, raw_password: str) -> Contact:
     with transaction.atomic():
         contact = _check(Contact.objects.select_for_update().filter(pk=contact_id).first(), fingerprint)
         contact.set_password(raw_password)
-        contact.save(update_fields=["password_hash", "updated_at"])
+        contact.save(update_fields=["password_hash", "credentials_changed_at", "updated_at"])
     return contact

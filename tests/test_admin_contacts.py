@@ -126,7 +126,7 @@ def test_the_hash_cannot_be_probed_through_changelist_filters(client, lookup):
     viewer = StaffUserFactory(username="viewer")
     viewer.user_permissions.add(Permission.objects.get(codename="view_contact"))
     contact = ContactFactory()
-    contact.set_password("a secret")
+    contact.set_password("a secret passphrase")
     contact.save()
     client.force_login(viewer)
 

@@ -6,7 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from access.models import ApiToken
 from contacts.models import Contact
+from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +17,12 @@ CONSENT_URL = "/api/v1/me/consent/"
 PROFILE_FIELDS = {"id", "email", "phone", "first_name", "last_name", "consent_granted", "consent_timestamp"}
 
 
-def test_me_is_the_attendees_own_profile_without_password_or_staff_notes(attendee, attendee_api, other_attendee):
+def test_me_is_the_attendees_own_profile_without_password_or_staff_notes(attendee, other_attendee):
     attendee.set_password("a long and secret passphrase")
     attendee.notes = "Probation officer: J. Smith"
     attendee.save()
+    # Issued after the password was set: a new password ends the tokens issued before it.
+    attendee_api = bearer_client(ApiToken.issue(contact=attendee)[1])
 
     response = attendee_api.get(ME_URL)
 

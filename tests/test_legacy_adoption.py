@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from compliance.legacy import adoption
 from compliance.legacy.survey import EVENT_TYPES, LOCATION_FLAGS
 from compliance.models import LegacyAdoption
+from contacts.models import normalize_email
 from tests.factories import StaffUserFactory
 from tests.legacy.build import SIGN_IN_EMAIL, SIGN_IN_PASSWORD, build
 from tests.legacy.databases import ScratchDatabase, connected_to, rows_of, schema_of, scratch_database, snapshot
@@ -93,6 +94,20 @@ def test_every_row_and_value_is_kept_with_enum_names_mapped_and_updated_at_backf
     for event in expected["session_events"]:
         event["type"] = EVENT_TYPES[event["type"]]
         event["location_flag"] = LOCATION_FLAGS[event["location_flag"]]
+    # Addresses typed with capitals are stored in the one form sign-in compares, as a change
+    # (updated_at moves; the audit trail keeps the address as typed, see below).
+    respelled = set()
+    for row in expected["contacts"]:
+        if normalize_email(row["email"]) != row["email"]:
+            row["email"] = normalize_email(row["email"])
+            respelled.add(row["id"])
+    assert respelled, "the legacy data has addresses with capitals"
+    # A column the legacy system did not have starts empty.
+    assert {row.pop("credentials_changed_at") for row in after["contacts"]} == {None}
+    for rows in (expected["contacts"], after["contacts"]):
+        for row in rows:
+            if row["id"] in respelled:
+                row["updated_at"] = "changed"
     assert after == expected
     # The data really covers what the legacy system wrote.
     assert {e["type"] for e in after["session_events"]} == set(EVENT_TYPES.values())
@@ -153,7 +168,7 @@ def test_legacy_contact_signs_in_to_the_api_with_the_old_password_and_it_is_upgr
         cursor.execute(f"SELECT password_hash, email FROM contacts WHERE id = '{on_legacy.built.sign_in_contact_id}'")
         stored_hash, email = cursor.fetchone()
     assert not stored_hash.startswith("$2b$"), "the legacy hash is replaced by Django's on use"
-    assert email == SIGN_IN_EMAIL, "signing in changes nothing else"
+    assert email == SIGN_IN_EMAIL.lower(), "stored in its normalised form at adoption; signing in changes nothing else"
     # The new hash verifies too.
     again = APIClient().post("/api/v1/auth/token/", {"email": SIGN_IN_EMAIL, "password": SIGN_IN_PASSWORD})
     assert again.status_code == 201
@@ -235,23 +250,23 @@ def test_adopted_records_start_their_audit_trail_so_the_first_change_shows_what_
 
     adopt()
     for model in (Contact, Meeting, Session):
-        assert model.history.count() == model.objects.count() == on_legacy.built.counts[model._meta.db_table]
+        baselines = model.history.filter(history_type="+").count()
+        assert baselines == model.objects.count() == on_legacy.built.counts[model._meta.db_table]
     contact = Contact.objects.get(pk=on_legacy.built.sign_in_contact_id)
-    assert [change.action for change in changes_for(contact)] == [
-        "Taken over from the legacy system (Alembic revision 002)"
+    respelled, adopted = changes_for(contact)
+    assert adopted.action == "Taken over from the legacy system (Alembic revision 002)"
+    # The address as the legacy system had it stays in the trail; the one form sign-in
+    # compares is the change after it.
+    assert [(field.field, field.old, field.new) for field in respelled.fields] == [
+        ("email", SIGN_IN_EMAIL, SIGN_IN_EMAIL.lower())
     ]
 
     contact.first_name = "Zoé"
     contact.save()
 
-    latest, adopted = changes_for(contact)
+    latest = changes_for(contact)[0]
     assert latest.action == "Changed"
-    # A save also stores the e-mail in lower case, as every save does; the trail shows it.
-    assert [(field.field, field.old, field.new) for field in latest.fields] == [
-        ("email", SIGN_IN_EMAIL, SIGN_IN_EMAIL.lower()),
-        ("first name", "Zoë", "Zoé"),
-    ]
-    assert adopted.action.startswith("Taken over from the legacy system")
+    assert [(field.field, field.old, field.new) for field in latest.fields] == [("first name", "Zoë", "Zoé")]
 
 
 # --- Refusals, repeats, failures ---------------------------------------------------------------

@@ -29,6 +29,8 @@ REFERENCE_COLUMNS = {
         "consent_timestamp": (DATETIME, None, NULL),
         "notes": (TEXT, None, NULL),
         "is_active": (BOOL, None, NOT_NULL),
+        # Not in the reference: API tokens and set-password links issued before it no longer work.
+        "credentials_changed_at": (DATETIME, None, NULL),
         "created_at": (DATETIME, None, NOT_NULL),
         "updated_at": (DATETIME, None, NOT_NULL),
     },
@@ -177,7 +179,6 @@ def test_no_unnamed_extra_indexes(table):
         "uq_sessions_one_open_per_contact",
         "ix_session_events_unverified",
         "ix_contacts_without_consent",
-        "ix_contacts_email_upper",
         "ix_session_events_check_ins",
         "ix_sessions_contact_created",
         "ix_meetings_active_start",  # PostgreSQL only

@@ -38,7 +38,18 @@ def test_a_failed_sign_in_names_the_account_only_if_it_exists(client):
     assert not [value for value in stored if "hunter2" in value or "wrong guess" in value]
 
 
-def test_the_admin_sign_in_is_recorded_too(client):
+def test_the_admins_sign_in_is_the_staff_sign_in_with_its_record_and_limit(client):
+    """The admin's own sign-in form would be a way in without the sign-in limit: it sends
+    people to the staff sign-in, which brings them back to the admin."""
     StaffUserFactory(username="case.manager")
-    sign_in(client, "case.manager", PASSWORD, url=reverse("admin:login"))
+
+    shown = client.get(reverse("admin:login") + "?next=/admin/")
+    posted = client.post(reverse("admin:login") + "?next=/admin/", {"username": "case.manager", "password": PASSWORD})
+    for sent in (shown, posted):
+        assert sent.status_code == 302
+        assert sent["Location"] == reverse("login") + "?next=/admin/"
+    assert not SignInRecord.objects.exists(), "nothing signs in at the admin's address"
+
+    signed_in = sign_in(client, "case.manager", PASSWORD, url=reverse("login") + "?next=/admin/")
+    assert signed_in["Location"] == "/admin/"
     assert SignInRecord.objects.filter(succeeded=True).count() == 1

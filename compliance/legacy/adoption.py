@@ -8,6 +8,7 @@ error, or any count that differs, rolls all of it back.
 """
 
 import io
+import logging
 from collections.abc import Callable
 
 from django.core.management import call_command
@@ -30,8 +31,10 @@ from compliance.legacy.survey import (
     count_rows,
 )
 from compliance.models import LegacyAdoption
-from contacts.models import Contact
+from contacts.models import Contact, normalize_email
 from meetings.models import Meeting
+
+logger = logging.getLogger("compliance.legacy")
 
 # Where the legacy tables wait while the new ones are filled: a schema on PostgreSQL (their
 # indexes and constraints move with them, so no name clashes), a name prefix on SQLite.
@@ -99,6 +102,7 @@ def adopt(
             untracked = {table: count for table, count in audit_counts.items() if count != after[table]}
             if untracked:
                 raise AdoptionFailed(f"audit trail baselines do not match the rows copied: {untracked}")
+            _store_emails_in_one_form(connection)
             record = LegacyAdoption.objects.using(connection.alias).create(
                 alembic_revision=survey.revision,
                 adopted_at=adopted_at,
@@ -131,6 +135,32 @@ def _start_audit_trails(connection: BaseDatabaseWrapper, revision: str, when) ->
             )
             counts[model._meta.db_table] = cursor.rowcount
     return counts
+
+
+EMAIL_NORMALISED = "Email stored in its one normalised form, as sign-in compares it (adoption)"
+
+
+def _store_emails_in_one_form(connection: BaseDatabaseWrapper) -> None:
+    """Sign-in compares addresses exactly in the form contacts.models.normalize_email gives,
+    so adopted addresses typed with capitals are stored in it, each as a change in the contact's
+    audit trail after the adopted baseline (which keeps the address as the legacy system had
+    it). An address whose normalised form another contact already holds is left as typed and
+    logged: which of the two is the person's is for staff to decide."""
+    contacts = Contact.objects.using(connection.alias)
+    taken = set(contacts.values_list("email", flat=True))
+    for contact in contacts.order_by("created_at", "pk"):
+        normalized = normalize_email(contact.email)
+        if normalized == contact.email:
+            continue
+        if normalized in taken:
+            logger.warning(
+                "Adopted contact %s keeps its email as typed: another contact holds its normalised form", contact.pk
+            )
+            continue
+        taken.discard(contact.email)
+        taken.add(normalized)
+        contact._change_reason = EMAIL_NORMALISED
+        contact.save(using=connection.alias, update_fields=["email", "updated_at"])
 
 
 def adoption_reason(revision: str) -> str:
