@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import IsAttendeeOrStaff, StaffModelPermissions, is_attendee, is_staff
-from access.throttles import EventsPerAddress, EventsPerToken
+from access.throttles import EventRateLimit
 from attendance import services
 from attendance.filters import EventFilter, SessionFilter
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -365,7 +365,10 @@ EVENT_RESPONSES = {
     403: error("`consent_required`: the attendee has not consented to sharing their location; or not permitted."),
     404: NOT_FOUND,
     409: error("`invalid_transition` (not possible in the session's status) or `event_id_conflict`."),
-    429: error("`throttled`: too many events from this token or address; wait for `Retry-After` seconds."),
+    429: error(
+        "`throttled`: too many events from this attendee (all their tokens and their phone page together) or "
+        "from this address; wait for `Retry-After` seconds."
+    ),
 }
 
 
@@ -396,7 +399,7 @@ def event_action(url_path: str, summary: str) -> Callable:
             methods=["post"],
             url_path=url_path,
             permission_classes=[MayRecordEvents],
-            throttle_classes=[EventsPerToken, EventsPerAddress],
+            throttle_classes=[EventRateLimit],
             filter_backends=[],
         )(method)
         return extend_schema(summary=summary, request=EventReportSerializer, responses=EVENT_RESPONSES)(method)

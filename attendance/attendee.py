@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from access import limits
+from access import limits, throttles
 from access.api import authenticate_contact
 from attendance import services
 from attendance.attendee_forms import PositionForm, SignInForm
@@ -221,6 +221,12 @@ def _record_event(request: HttpRequest, qr_code: str, type: EventType, operation
         return _redirect_with_next("attendee:sign_in", here)
     if not contact.consent_granted:
         return _redirect_with_next("attendee:consent", here)
+    # The API's limit on events, counted together with the attendee's tokens.
+    wait = throttles.event_wait(throttles.contact_account(contact.pk), limits.client_address(request))
+    if wait is not None:
+        response = render(request, "attendee/too_many_events.html", {"meeting": meeting}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     form = PositionForm(request.POST)
     if not form.is_valid():
         return render(request, "attendee/bad_request.html", {"form": form, "meeting": meeting}, status=400)

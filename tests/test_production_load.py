@@ -46,7 +46,7 @@ ATTENDEES = 100
 EVENT_ACTIONS = {"check-in", "location", "check-out"}
 # A phone reports an event every few seconds; these phones report as fast as they are answered,
 # so the per-token limit (60 a minute) would refuse them. It is tested in test_event_rate_limits.
-SERVER_ENVIRONMENT = {"EVENT_RATE_PER_TOKEN": "1000000/min", "DJANGO_ALLOW_ASYNC_UNSAFE": ""}
+SERVER_ENVIRONMENT = {"EVENT_RATE_PER_ACCOUNT": "1000000/min", "DJANGO_ALLOW_ASYNC_UNSAFE": ""}
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own
 # Fixed, not 2 x cores + 1: each worker holds a connection, and the tests' PostgreSQL allows 60.
 WORKERS = 4
