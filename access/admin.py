@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
@@ -9,6 +11,13 @@ from django.utils.safestring import SafeString
 
 from access.models import ApiToken, SignInRecord
 from compliance.admin_helpers import ReadOnlyAdminMixin, change_link
+from compliance.races import SerialSaveAdminMixin
+
+# Staff accounts and roles have unique names: two admins adding the same username at once get
+# the form's "already exists", as the second would a moment later, not a 500.
+for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (SerialSaveAdminMixin, model_admin), {}))
 
 
 class StateFilter(admin.SimpleListFilter):

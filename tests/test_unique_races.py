@@ -260,3 +260,25 @@ def test_the_admin_add_form_submitted_at_once_twice_shows_the_second_its_error(s
         if status == 200:
             assert "already exists" in page
     assert server.make(lambda: Contact.objects.filter(email=email).count()) == 1
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_two_admins_adding_one_staff_username_at_once_get_one_account(server, staff, trial):
+    from django.contrib.auth.models import User
+
+    username = f"new.manager{trial}"
+    fields = {
+        "username": username,
+        "usable_password": "true",
+        "password1": "a long passphrase here",
+        "password2": "a long passphrase here",
+        "_save": "Save",
+    }
+
+    answers = at_once(*[lambda: form_post(server, staff, "/admin/auth/user/add/", fields)] * AT_ONCE)
+
+    assert Counter(status for status, _ in answers) == {302: 1, 200: AT_ONCE - 1}, answers
+    for status, page in answers:
+        if status == 200:
+            assert "already exists" in page
+    assert server.make(lambda: User.objects.filter(username=username).count()) == 1
