@@ -30,6 +30,7 @@ from contacts.models import Contact
 from meetings.models import Meeting
 
 SESSION_KEY = "attendee_contact_id"
+SIGNED_IN_AT_KEY = "attendee_signed_in_at"  # seconds since the epoch
 RECENT_SESSIONS = 20
 WRONG_CREDENTIALS = "Wrong email or password."
 
@@ -50,10 +51,19 @@ def attendee_page(view: Callable) -> Callable:
 
 
 def signed_in_contact(request: HttpRequest) -> Contact | None:
+    """The attendee signed in on this browser; None once their password changed (or they were
+    deactivated) after they signed in here, as their API tokens end then too."""
     contact_id = request.session.get(SESSION_KEY)
     if contact_id is None:
         return None
-    return Contact.objects.active().filter(pk=contact_id).first()
+    contact = Contact.objects.active().filter(pk=contact_id).first()
+    if contact is None or contact.credentials_changed_at is None:
+        return contact
+    signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+    if signed_in_at is None or contact.credentials_changed_at.timestamp() > signed_in_at:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return contact
 
 
 def _redirect_with_next(url_name: str, next_url: str) -> HttpResponseRedirect:
@@ -103,6 +113,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             limits.ATTENDEE.succeeded(request, email)
             request.session.cycle_key()
             request.session[SESSION_KEY] = str(contact.pk)
+            request.session[SIGNED_IN_AT_KEY] = timezone.now().timestamp()
             return redirect(next_url)
     return render(request, "attendee/sign_in.html", {"form": form, "next": next_url})
 
@@ -111,6 +122,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @attendee_page
 def sign_out(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(SIGNED_IN_AT_KEY, None)
     messages.info(request, "You are signed out.")
     return redirect("attendee:sign_in")
 

@@ -42,8 +42,10 @@ def contact(db):
 
 
 def sign_in(client: Client, contact) -> None:
+    """What signing in on the page leaves in the browser session."""
     session = client.session
     session["attendee_contact_id"] = str(contact.pk)
+    session["attendee_signed_in_at"] = timezone.now().timestamp()
     session.save()
 
 

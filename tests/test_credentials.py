@@ -4,6 +4,7 @@ tokens issued before it, and a deactivation ends tokens and links for good."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -189,3 +190,18 @@ def test_a_link_made_before_a_deactivation_stays_dead_after_reactivation(request
     assert used.status_code == 410
     assert phone.get(ME_URL).status_code == 401, "the token issued before the deactivation is dead too"
     assert sign_in("ann@example.org", STRONG) == 201, "the password itself still works"
+
+
+def test_a_new_password_signs_the_attendee_out_of_other_browsers(client, signed_in_phone):
+    contact, _ = signed_in_phone
+    signed_in = client.post(reverse("attendee:sign_in"), {"email": "ann@example.org", "password": STRONG})
+    assert signed_in.status_code == 302
+    assert client.get(reverse("attendee:home")).status_code == 200
+    path = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+
+    Client().post(path, {"password1": "a brand new passphrase", "password2": "a brand new passphrase"})
+
+    assert client.get(reverse("attendee:home"))["Location"].startswith(reverse("attendee:sign_in"))
+    again = client.post(reverse("attendee:sign_in"), {"email": "ann@example.org", "password": "a brand new passphrase"})
+    assert again.status_code == 302
+    assert client.get(reverse("attendee:home")).status_code == 200
