@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from compliance.timezones import LocalSplitDateTimeField
+
 
 def change_link(obj: models.Model | None, label: str | None = None) -> SafeString | None:
     """A link to `obj`'s admin change page, labelled with `label` or str(obj); None for no object.
@@ -90,3 +92,11 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class LocalTimesAdminMixin:
+    """For a ModelAdmin with editable date-times: the date and time typed are the site's local
+    time, refused (naming the field) when a clock change skips or repeats them, as everywhere
+    else (compliance/timezones.py)."""
+
+    formfield_overrides = {models.DateTimeField: {"form_class": LocalSplitDateTimeField}}

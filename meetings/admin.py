@@ -7,12 +7,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from attendance.models import Session
-from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
 from meetings.models import Meeting
 
 
 @admin.register(Meeting)
-class MeetingAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+class MeetingAdmin(LocalTimesAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "address", "start_time", "end_time", "radius_meters", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "address", "qr_code")
