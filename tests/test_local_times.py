@@ -282,3 +282,36 @@ def test_every_admin_time_input_is_read_as_a_local_time(superuser):
             if is_time and not isinstance(field, LocalSplitDateTimeField | LocalDateTimeFormField):
                 unchecked.append(f"{model.__name__}.{name}")
     assert unchecked == []
+
+
+def admins_with_time_lookups() -> list:
+    """Our admins whose list allows URL lookups on a date-time field (their date hierarchy)."""
+    return [
+        pytest.param(model_admin, id=model.__name__)
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.startswith(OUR_APPS) and model_admin.date_hierarchy
+    ]
+
+
+@pytest.mark.parametrize("model_admin", admins_with_time_lookups())
+@pytest.mark.parametrize(("day", "time", "message"), REFUSED)
+def test_admin_lists_refuse_the_time_in_a_lookup(client, superuser, model_admin, day, time, message):
+    client.force_login(superuser)
+    opts = model_admin.model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    lookup = f"{model_admin.date_hierarchy}__gte"
+
+    response = client.get(url, {lookup: f"{day} {time}", "q": "kept"}, follow=True)
+
+    assert response.redirect_chain == [(f"{url}?q=kept", 302)]
+    assert [str(shown) for shown in response.context["messages"]] == [f"{lookup}: {message}"]
+
+
+def test_admin_lists_take_a_time_lookup_with_an_offset(client, superuser):
+    client.force_login(superuser)
+    MeetingFactory(start_time=dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))  # the second 01:00
+    url = reverse("admin:meetings_meeting_changelist")
+    first = client.get(url, {"start_time__gte": "2026-11-01T01:30:00-04:00"})
+    second = client.get(url, {"start_time__gte": "2026-11-01T01:30:00-05:00"})
+    assert len(first.context["cl"].result_list) == 1
+    assert len(second.context["cl"].result_list) == 0
