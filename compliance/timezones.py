@@ -5,8 +5,9 @@ On the night clocks go forward, 02:30 does not exist in America/New_York; on the
 back, 01:30 happens twice. Read naively, the first is stored as 03:30 and the second as
 whichever of the two the library picks. `aware_from_local` is the one way a local time becomes
 an aware datetime here; the API's datetime fields (`LocalDateTimeField`), the staff forms and
-query filters (`LocalDateTimeFormField`) and the admin (`LocalSplitDateTimeField`) all use it,
-so each refuses such a time with the same message, naming its field. A time given with its UTC
+query filters (`LocalDateTimeFormField`) and the admin's forms (`LocalSplitDateTimeField`) and
+list lookups (compliance.admin_helpers.LocalTimesAdminMixin) all use it, so each refuses such a
+time with the same message, naming its field. A time given with its UTC
 offset is never ambiguous and is taken as it is.
 """
 
