@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from access.models import ApiToken, SignInRecord
-from compliance.admin_helpers import ReadOnlyAdminMixin, change_link
+from compliance.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link
 from compliance.races import SerialSaveAdminMixin
 
 # Staff accounts and roles have unique names: two admins adding the same username at once get
@@ -83,7 +83,7 @@ def revoke_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
     """Tokens are issued only where their value can be shown once (POST /api/v1/auth/token/ for
     attendees, `manage.py create_api_token` for staff), so there is no add page; revoked tokens
     stay as the record of who had access until when, so there is no delete either. The digest
@@ -118,7 +118,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInRecord)
-class SignInRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SignInRecordAdmin(LocalTimesAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a record of who signed in, or failed to, and from where."""
 
     list_display = ("at", "user", "succeeded", "address")

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from attendance.models import Session, SessionEvent
-from compliance.admin_helpers import ReadOnlyAdminMixin, change_link, changelist_link
+from compliance.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link, changelist_link
 from compliance.races import SerialSaveAdminMixin
 
 EVENT_FIELDS = ("type", "location_flag", "ts_client", "ts_server", "lat", "lng", "accuracy", "notes")
@@ -28,7 +28,7 @@ class SessionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SerialSaveAdminMixin, admin.ModelAdmin):
+class SessionAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, admin.ModelAdmin):
     list_display = ("contact_link", "dest_name", "meeting_link", "status", "is_complete", "created_at")
     list_display_links = ("dest_name",)
     list_filter = ("status", "is_complete")
@@ -81,7 +81,7 @@ class SessionAdmin(SerialSaveAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SessionEvent)
-class SessionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SessionEventAdmin(LocalTimesAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # The verdict first: on a narrow screen the last columns are the ones cut off.
     list_display = (
         "ts_server",

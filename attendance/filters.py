@@ -10,17 +10,20 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django_filters.fields import IsoDateTimeField
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from compliance.timezones import LocalDateTimeFormField
 
 
-class BoundedIsoDateTimeField(IsoDateTimeField):
+class BoundedIsoDateTimeField(LocalDateTimeFormField):
     """An ISO 8601 time that the database can compare with, handed over in UTC.
 
-    One whose UTC equivalent leaves years 1 to 9999 (9999-12-31T23:59:59-14:00) is refused
-    with a 400. In UTC because PostgreSQL refuses offsets beyond +-15:59 that Python accepts
-    (+19:40 would fail in the query, a 500)."""
+    Without a UTC offset it is the site's local time, refused if a clock change skips or
+    repeats it. One whose UTC equivalent leaves years 1 to 9999 (9999-12-31T23:59:59-14:00) is
+    refused with a 400. In UTC because PostgreSQL refuses offsets beyond +-15:59 that Python
+    accepts (+19:40 would fail in the query, a 500)."""
+
+    input_formats = ()  # ISO 8601 only
 
     def to_python(self, value: object) -> dt.datetime | None:
         result = super().to_python(value)

@@ -3,12 +3,18 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
-from django.http import HttpRequest
+from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+
+from compliance.timezones import LocalSplitDateTimeField, aware_from_local
 
 
 def change_link(obj: models.Model | None, label: str | None = None) -> SafeString | None:
@@ -89,3 +95,41 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class LocalTimesAdminMixin:
+    """For a ModelAdmin with date-times: the date and time typed in its forms, and the times in
+    its list's URL lookups (`?start_time__gte=2026-03-08 02:30`, allowed on the date hierarchy's
+    field), are the site's local time, refused when a clock change skips or repeats them, as
+    everywhere else (compliance/timezones.py)."""
+
+    formfield_overrides = {models.DateTimeField: {"form_class": LocalSplitDateTimeField}}
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Django would read such a lookup as some other instant, silently; the list is shown
+        # without it instead, saying why.
+        refused = self.refused_time_lookups(request)
+        if not refused:
+            return super().changelist_view(request, extra_context)
+        query = request.GET.copy()
+        for lookup, message in refused.items():
+            del query[lookup]
+            messages.error(request, f"{lookup}: {message}")
+        return redirect(f"{request.path}?{query.urlencode()}")
+
+    def refused_time_lookups(self, request: HttpRequest) -> dict[str, str]:
+        """The query's lookups on a date-time field whose local time does not exist or is
+        ambiguous, each with the reason."""
+        refused = {}
+        for lookup, value in request.GET.items():
+            try:
+                field = self.model._meta.get_field(lookup.split(LOOKUP_SEP, 1)[0])
+                parsed = parse_datetime(value.strip())
+            except (FieldDoesNotExist, ValueError):
+                continue  # not a time: Django's own handling
+            if isinstance(field, models.DateTimeField) and parsed is not None:
+                try:
+                    aware_from_local(parsed)
+                except ValidationError as error:
+                    refused[lookup] = error.messages[0]
+        return refused

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, TextField, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat
 
 from contacts.models import Contact, normalize_email
 
@@ -53,14 +53,15 @@ class ContactFilterForm(forms.Form):
             # Phones are stored in E.164 (+15035550100), so "(503) 555-0100" finds it by digits.
             queryset = queryset.filter(phone__contains=digits)
         elif query:
-            # One lower-cased text per row instead of three case-insensitive comparisons: the
-            # search reads every row (no index serves "contains"), and this costs half as much.
-            name_and_email = Lower(
-                Concat("first_name", Value(" "), "last_name", Value(" "), "email", output_field=TextField())
+            # One text per row instead of three case-insensitive comparisons: the search reads
+            # every row (no index serves "contains"), and this costs half as much. icontains, not
+            # Lower() and contains: SQLite's LOWER() folds ASCII only (compliance/sqlite.py).
+            name_and_email = Concat(
+                "first_name", Value(" "), "last_name", Value(" "), "email", output_field=TextField()
             )
             queryset = queryset.alias(name_and_email=name_and_email)
-            for word in query.lower().split():
-                queryset = queryset.filter(name_and_email__contains=word)
+            for word in query.split():
+                queryset = queryset.filter(name_and_email__icontains=word)
         for name, field in (("active", "is_active"), ("consent", "consent_granted")):
             if values[name] in ("yes", "no"):
                 queryset = queryset.filter(**{field: values[name] == "yes"})

@@ -7,13 +7,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from attendance.models import Session
-from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
 from compliance.races import SerialSaveAdminMixin
 from meetings.models import Meeting
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SerialSaveAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "address", "start_time", "end_time", "radius_meters", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "address", "qr_code")

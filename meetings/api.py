@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from compliance.api import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from compliance.races import SerialSaveSerializerMixin
+from compliance.timezones import LocalTimesSerializerMixin
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -76,8 +77,9 @@ class AttendeeMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StaffMeetingSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
-    """A meeting as staff read and write it, QR code included."""
+class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixin, serializers.ModelSerializer):
+    """A meeting as staff read and write it, QR code included. Times without a UTC offset are
+    the site's local time, refused when a clock change skips or repeats them."""
 
     distance_m = distance_field()
     qr_code = serializers.RegexField(

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from compliance.timezones import LocalDateTimeFormField
 from meetings.models import Meeting
 
 # What a phone's date-and-time picker sends and expects: no seconds, no time zone (the site's).
@@ -19,8 +20,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_LOCAL_FORMAT)
 
 
-class MinuteDateTimeField(forms.DateTimeField):
-    """A date and time to the minute, as the picker shows it."""
+class MinuteDateTimeField(LocalDateTimeFormField):
+    """A date and time to the minute, as the picker shows it, in the site's time zone."""
 
     widget = DateTimeLocalInput
 
