@@ -1,3 +1,4 @@
+import logging
 import os
 import shutil
 
@@ -20,6 +21,15 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def no_errors_logged(caplog):
+    """Fails the test if anything was logged at ERROR or above (a traceback, say) while it ran."""
+    caplog.set_level(logging.ERROR)
+    yield
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not errors, [record.getMessage() for record in errors][:5]
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ a byte that is not UTF-8 in a path, nor send JSON that its own encoder would ref
 """
 
 import json
-import logging
 
 import pytest
 from django.test import Client
@@ -49,14 +48,6 @@ def callers(api_staff_user, attendee) -> dict[str, dict]:
         "staff": {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user=api_staff_user)[1]}"},
         "attendee": {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(contact=attendee)[1]}"},
     }
-
-
-@pytest.fixture
-def no_errors_logged(caplog):
-    caplog.set_level(logging.ERROR)
-    yield
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert not errors, [record.getMessage() for record in errors][:5]
 
 
 def send(method: str, path: str, headers: dict, body: bytes | None = None):

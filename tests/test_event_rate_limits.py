@@ -2,10 +2,7 @@
 (the API with any of the attendee's tokens, the phone page), and the limit holds under
 concurrency: 429 with Retry-After beyond it, nothing stored."""
 
-import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -20,6 +17,7 @@ from attendance.models import SessionEvent
 from bench.servers import gunicorn
 from tests.factories import ContactFactory, MeetingFactory, SessionFactory
 from tests.legacy.databases import connected_to, scratch_database
+from tests.production.http import post_json
 from tests.production.redis import emptied
 
 pytestmark = pytest.mark.django_db
@@ -205,20 +203,6 @@ def test_sixteen_threads_never_pass_more_than_the_limit_in_redis(settings):
 # --- Across gunicorn workers ------------------------------------------------------------------
 
 
-def post(url: str, body: dict, token: str) -> int:
-    request = urllib.request.Request(  # noqa: S310 (a loopback URL we built)
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 @pytest.mark.django_db(transaction=True)
 def test_sixteen_concurrent_phones_of_one_attendee_get_exactly_the_limit_across_workers(tmp_path, django_db_blocker):
     if emptied(REDIS_URL) is None:
@@ -242,7 +226,7 @@ def test_sixteen_concurrent_phones_of_one_attendee_get_exactly_the_limit_across_
             def phone() -> None:
                 start.wait()
                 for _ in range(2):
-                    statuses.append(post(url, body, token))
+                    statuses.append(post_json(url, body, {"Authorization": f"Bearer {token}"}))
 
             threads = [threading.Thread(target=phone) for _ in range(16)]
             for thread in threads:

@@ -6,8 +6,6 @@ hold), the UTF-8 encoding of a lone surrogate, an overlong encoding, bytes that 
 numbers beyond any column, very long strings.
 """
 
-import logging
-
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
@@ -110,14 +108,6 @@ def superuser_client(superuser):
 def some_data(db):
     """Rows for the lists and filters to run their queries against."""
     SessionFactory(contact=ContactFactory(consenting=True), meeting=MeetingFactory())
-
-
-@pytest.fixture
-def no_errors_logged(caplog):
-    caplog.set_level(logging.ERROR)
-    yield
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert not errors, [record.getMessage() for record in errors][:5]
 
 
 def test_the_crawl_covers_every_part_of_the_site():

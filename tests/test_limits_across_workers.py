@@ -1,8 +1,6 @@
 """The sign-in limit holds across gunicorn workers when the cache is Redis (CACHE_URL)."""
 
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -10,6 +8,7 @@ from django.core.management import call_command
 
 from bench.servers import gunicorn, workers_of
 from tests.legacy.databases import connected_to, scratch_database
+from tests.production.http import post_json
 from tests.production.redis import emptied
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,17 +24,7 @@ def redis_or_skip():
 
 
 def sign_in(base: str, password: str) -> int:
-    request = urllib.request.Request(  # noqa: S310 (a loopback URL we built)
-        f"{base}/api/v1/auth/token/",
-        data=f'{{"email": "nobody@example.org", "password": "{password}"}}'.encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return post_json(f"{base}/api/v1/auth/token/", {"email": "nobody@example.org", "password": password})
 
 
 def cpu_ticks(pid: int) -> int:
