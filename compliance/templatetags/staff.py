@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import template
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -78,3 +79,11 @@ def shown(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def admin_is_useful(context: template.Context) -> bool:
+    """Whether the signed-in user may use the admin and would find something there: a staff
+    member without any model permission is let in but sees an empty page."""
+    request = context.get("request")
+    return request is not None and admin.site.has_permission(request) and bool(admin.site.get_app_list(request))
