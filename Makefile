@@ -9,6 +9,8 @@ PYTHON ?= python3
 # PUBLIC_BASE_URL is set.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address printed for this machine's browser: 0.0.0.0 is where to listen, not a place to go.
+SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -42,7 +44,7 @@ run: setup .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_staff_groups
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py ensure_staff_login --site-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py ensure_staff_login --site-url $(SITE_URL)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium; install it when we can (as root), else they are skipped

@@ -60,6 +60,14 @@ def test_port_and_host_come_from_the_command_line_or_the_environment(arguments, 
     assert commands.rstrip().endswith("manage.py runserver 127.0.0.2:8001")
 
 
+@needs_make
+def test_listening_on_every_interface_prints_an_address_a_browser_opens():
+    commands = make_dry_run("HOST=0.0.0.0")
+
+    assert "ensure_staff_login --site-url http://127.0.0.1:8000" in commands
+    assert commands.rstrip().endswith("manage.py runserver 0.0.0.0:8000")
+
+
 @pytest.fixture
 def taken_port():
     with socket.socket() as server:
