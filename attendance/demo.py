@@ -463,8 +463,8 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
             contact, meeting = contacts[spec.contact][0], meetings[spec.meeting][0]
             session = _ensure_session(spec, contact, meeting, anchor, report)
             last = session.events.aggregate(last=models.Max("ts_server"))["last"]
-            for key in (spec.contact, spec.meeting):
-                last_evidence[key] = max(last_evidence.get(key, last), last)
+            for pk in (contact.pk, meeting.pk):
+                last_evidence[pk] = max(last_evidence.get(pk, last), last)
         # Last, as in the story: a meeting or contact is deactivated a day after its last
         # evidence. Only rows this run created: staff may have reactivated one since.
         for spec, (row, created) in [
@@ -472,7 +472,7 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
             *((c, contacts[c.key]) for c in CONTACTS),
         ]:
             if created and not spec.is_active:
-                moment = last_evidence.get(spec.key, row.created_at) + DEACTIVATED_AFTER_LAST_EVIDENCE
+                moment = last_evidence.get(row.pk, row.created_at) + DEACTIVATED_AFTER_LAST_EVIDENCE
                 with clock_at(min(moment, now)):
                     row.set_active(False)
     return report
