@@ -1,8 +1,16 @@
 # The two commands a newcomer needs (see README.md):
-#   make run    set up, migrate the embedded SQLite database, load demo data, serve on :8000
+#   make run    set up, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:8000
+#               (another port: make run PORT=8001, or PORT=8001 make run; HOST likewise)
 #   make test   set up and run the whole test suite (DATABASE_URL selects PostgreSQL)
 
 PYTHON ?= python3
+# Where `make run` serves. HOST=0.0.0.0 also answers other machines (add the name they use to
+# ALLOWED_HOSTS). Links and QR codes follow the address a page is served on unless
+# PUBLIC_BASE_URL is set.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The address printed for this machine's browser: 0.0.0.0 is where to listen, not a place to go.
+SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -32,11 +40,12 @@ setup-dev: $(VENV)/.dev-installed
 
 run: export DEBUG = true
 run: setup .env
+	@$(BIN)/python -m compliance.devserver $(HOST) $(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_staff_groups
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py ensure_staff_login
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py ensure_staff_login --site-url $(SITE_URL)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium; install it when we can (as root), else they are skipped
 # with a message saying why.

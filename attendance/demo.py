@@ -1,9 +1,12 @@
 """Demo data: meetings at real public places, attendees, and sessions with their evidence.
 
-`seed_demo()` writes it; running it again adds nothing. Every row's primary key is derived
-from a fixed namespace and a stable key (`meeting:portland-new-beginnings`), so a second run
-finds the rows the first one wrote, whenever it runs. Rows that already exist are left as they are:
-events are append-only, and staff may have edited a demo meeting since.
+`seed_demo()` writes it through the same code as real use (see "Writing" below), so that every
+page tells one story: a contact's consent badge and their consent history, a meeting's "Created"
+date and its audit trail, a session's status and its events. Running it again adds nothing:
+meetings' and contacts' ids, and events' client ids, are derived from a fixed namespace and a
+stable key (`meeting:portland-new-beginnings`), so a second run finds the rows the first one
+wrote, whenever it runs; a session is found by its first event. Rows that already exist are left
+as they are: events are append-only, and staff may have edited a demo meeting since.
 
 Times are relative to the first run: three meetings fall on that day (in the project's time
 zone) so the staff pages have "today's meetings" to show, one was yesterday, one is in a few
@@ -12,16 +15,20 @@ days, and a discontinued one was last week.
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from attendance import services
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
-from attendance.services import Fix, verify_position
-from contacts.models import Contact
+from attendance.services import EventReport, Fix, verify_position
+from contacts.models import ConsentChange, Contact
 from meetings.geo import offset_point
 from meetings.models import Meeting
 
@@ -314,7 +321,8 @@ SESSIONS: tuple[DemoSession, ...] = (
             DemoEvent(CHECK_OUT, GRANTED, minutes(61), fix=(7, 25), accuracy=11),
         ),
     ),
-    # History of an attendee whose account has since been deactivated.
+    # History of an attendee whose account has since been deactivated. The phone lost its fix
+    # indoors half-way through; the check-out had one again.
     DemoSession(
         key="robert-boston-last-week",
         contact="robert-williams",
@@ -322,7 +330,7 @@ SESSIONS: tuple[DemoSession, ...] = (
         status=SessionStatus.COMPLETED,
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-3), fix=(3, 9), accuracy=7),
-            DemoEvent(CHECK_OUT, TIMEOUT, minutes(61), fix=None, accuracy=None),
+            DemoEvent(UPDATE, TIMEOUT, minutes(31), fix=None, accuracy=None),
             DemoEvent(CHECK_OUT, GRANTED, minutes(62), fix=(-6, 13), accuracy=16),
         ),
     ),
@@ -344,6 +352,13 @@ def check_geofence(meeting: DemoMeeting, event: DemoEvent) -> None:
 
 
 # --- Writing -----------------------------------------------------------------------------------
+#
+# Every row is written as real use writes it, so that the demo's pages tell the story real data
+# would: contacts and meetings are validated and saved as the staff forms and the API do (the
+# audit trail records their creation), consent goes through Contact.record_consent (its history),
+# deactivation through set_active, sessions and their events through attendance.services (the
+# verdicts, the state machine). Those stamp the time with timezone.now(), as they must; the demo
+# sets the clock instead, with time-machine, to the moment each step happens in the story.
 
 
 @dataclass
@@ -358,6 +373,24 @@ class SeedReport:
     contacts: Tally = field(default_factory=Tally)
     sessions: Tally = field(default_factory=Tally)
     events: Tally = field(default_factory=Tally)
+
+
+# When contacts were enrolled and meetings scheduled, before the first run.
+ENROLLED_BEFORE = dt.timedelta(days=45)
+CONSENTED_AFTER = dt.timedelta(hours=1)
+SCHEDULED_BEFORE = dt.timedelta(days=30)
+# A session is opened shortly before its first event; a meeting or contact that is no longer
+# active was deactivated a day after its last evidence.
+OPENED_BEFORE_FIRST_EVENT = minutes(2)
+DEACTIVATED_AFTER_LAST_EVIDENCE = dt.timedelta(days=1)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Run a step of the story at `moment`: everything that reads the time (the services'
+    timezone.now(), created_at defaults, the audit trail's dates) reads this one, unmoving."""
+    with time_machine.travel(moment, tick=False):
+        yield
 
 
 def meeting_times(slot: Slot, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -390,29 +423,25 @@ def meeting_times(slot: Slot, now: dt.datetime) -> tuple[dt.datetime, dt.datetim
 M = TypeVar("M", bound=models.Model)
 
 
-def ensure(model: type[M], pk: str, fields: dict[str, Any], tally: Tally) -> M:
-    """The row with this primary key: the existing one untouched, or a new, validated one."""
-    existing = model._default_manager.filter(pk=pk).first()
-    if existing is not None:
-        tally.present += 1
-        return existing
+def create_validated(model: type[M], pk: str, fields: dict[str, Any]) -> M:
+    """A new row saved as the staff forms and the API save one: validated, then saved (which
+    also records its creation in the audit trail)."""
     obj = model(pk=pk, **fields)
-    # Validate first so that a clash with rows someone else wrote (a contact with a demo email,
-    # an open session for a demo contact) is reported by row and field, not as an IntegrityError.
+    # Validate first so that a clash with rows someone else wrote (a contact with a demo email)
+    # is reported by row and field, not as an IntegrityError.
     try:
         obj.full_clean()
     except ValidationError as error:
         raise ValidationError(f"demo {model._meta.verbose_name} {obj}: {' '.join(error.messages)}") from error
     obj.save(force_insert=True)
-    tally.created += 1
     return obj
 
 
 def seed_demo(now: dt.datetime | None = None) -> SeedReport:
     """Write every demo row that is missing, in one transaction; return what was created.
 
-    Raises django.core.exceptions.ValidationError when a demo row clashes with existing data;
-    nothing is written then.
+    Raises django.core.exceptions.ValidationError when a demo row clashes with existing data
+    (or a service refuses a demo step); nothing is written then.
     """
     now = now or timezone.now()
     report = SeedReport()
@@ -424,12 +453,38 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
     with transaction.atomic():
         meetings = {spec.key: _ensure_meeting(spec, now, report.meetings) for spec in MEETINGS}
         contacts = {spec.key: _ensure_contact(spec, now, report.contacts) for spec in CONTACTS}
-        for spec in SESSIONS:
-            _ensure_session(spec, contacts[spec.contact], meetings[spec.meeting], now, report)
+        last_evidence: dict[str, dt.datetime] = {}
+        # In the order they happened: an attendee's session last week was over before today's opened.
+        timeline = sorted(
+            ((spec, _anchor(spec, meetings[spec.meeting][0], now)) for spec in SESSIONS),
+            key=lambda item: item[1] + _first_offset(item[0]),
+        )
+        for spec, anchor in timeline:
+            contact, meeting = contacts[spec.contact][0], meetings[spec.meeting][0]
+            session = _ensure_session(spec, contact, meeting, anchor, report)
+            last = session.events.aggregate(last=models.Max("ts_server"))["last"]
+            for pk in (contact.pk, meeting.pk):
+                last_evidence[pk] = max(last_evidence.get(pk, last), last)
+        # Last, as in the story: a meeting or contact is deactivated a day after its last
+        # evidence. Only rows this run created: staff may have reactivated one since.
+        for spec, (row, created) in [
+            *((m, meetings[m.key]) for m in MEETINGS),
+            *((c, contacts[c.key]) for c in CONTACTS),
+        ]:
+            if created and not spec.is_active:
+                moment = last_evidence.get(row.pk, row.created_at) + DEACTIVATED_AFTER_LAST_EVIDENCE
+                with clock_at(min(moment, now)):
+                    row.set_active(False)
     return report
 
 
-def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> Meeting:
+def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> tuple[Meeting, bool]:
+    """The demo meeting and whether this run created it (scheduled a month before the run)."""
+    pk = demo_id("meeting", spec.key)
+    existing = Meeting.objects.filter(pk=pk).first()
+    if existing is not None:
+        tally.present += 1
+        return existing, False
     start, end = meeting_times(spec.slot, now)
     fields = {
         "name": spec.name,
@@ -440,64 +495,101 @@ def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> Meetin
         "radius_meters": spec.radius_meters,
         "start_time": start,
         "end_time": end,
-        "is_active": spec.is_active,
-        "created_at": now - dt.timedelta(days=30),
     }
-    return ensure(Meeting, demo_id("meeting", spec.key), fields, tally)
+    with clock_at(now - SCHEDULED_BEFORE):
+        meeting = create_validated(Meeting, pk, fields)
+    tally.created += 1
+    return meeting, True
 
 
-def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> Contact:
-    enrolled = now - dt.timedelta(days=45)
+def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[Contact, bool]:
+    """The demo contact and whether this run created it (enrolled six weeks before the run)."""
+    pk = demo_id("contact", spec.key)
+    existing = Contact.objects.filter(pk=pk).first()
+    if existing is not None:
+        tally.present += 1
+        return existing, False
     fields = {
         "first_name": spec.first_name,
         "last_name": spec.last_name,
         "email": spec.email,
         "phone": spec.phone,
-        "consent_granted": spec.consent,
-        "consent_timestamp": enrolled + dt.timedelta(hours=1) if spec.consent else None,
-        "is_active": spec.is_active,
         "notes": spec.notes,
-        "created_at": enrolled,
-        # No password: attendees will set their own when sign-in exists.
+        # No password: staff hand each attendee a set-password link (README).
     }
-    return ensure(Contact, demo_id("contact", spec.key), fields, tally)
+    enrolled = now - ENROLLED_BEFORE
+    with clock_at(enrolled):
+        contact = create_validated(Contact, pk, fields)
+    if spec.consent:
+        # Given on the phone at the first sign-in, an hour after enrolment.
+        with clock_at(enrolled + CONSENTED_AFTER):
+            contact.record_consent(True, source=ConsentChange.Source.ATTENDEE)
+    tally.created += 1
+    return contact, True
+
+
+RECORD = {
+    EventType.CHECK_IN: services.check_in,
+    EventType.CHECK_OUT: services.check_out,
+    EventType.LOCATION_UPDATE: services.record_location,
+    EventType.STATUS_CHANGE: services.end_session,
+}
+
+
+def _anchor(spec: DemoSession, meeting: Meeting, now: dt.datetime) -> dt.datetime:
+    """The moment a session's event times count from."""
+    return now if spec.anchor == "now" else meeting.start_time
+
+
+def _first_offset(spec: DemoSession) -> dt.timedelta:
+    """When the session opens, from its anchor: shortly before its first event."""
+    return min(event.at for event in spec.events) - OPENED_BEFORE_FIRST_EVENT
 
 
 def _ensure_session(
-    spec: DemoSession, contact: Contact, meeting: Meeting, now: dt.datetime, report: SeedReport
+    spec: DemoSession, contact: Contact, meeting: Meeting, anchor: dt.datetime, report: SeedReport
 ) -> Session:
-    anchor = now if spec.anchor == "now" else meeting.start_time
-    first_event_at = anchor + min(event.at for event in spec.events)
-    fields = {
-        "contact": contact,
-        "meeting": meeting,
-        "status": spec.status,
-        # Copied, as the service will: the session keeps where the attendee was sent even if
-        # the meeting is edited later.
-        "dest_name": meeting.name,
-        "dest_address": meeting.address,
-        "dest_lat": meeting.lat,
-        "dest_lng": meeting.lng,
-        "session_notes": spec.notes,
-        "created_at": first_event_at - minutes(2),
-    }
-    session = ensure(Session, demo_id("session", spec.key), fields, report.sessions)
+    # A demo session is found by its first event, whose id is derived from the definition:
+    # the session's own id is the service's to choose.
+    event_ids = [demo_id("event", f"{spec.key}/{index}") for index in range(len(spec.events))]
+    session = Session.objects.filter(events__pk=event_ids[0]).first()
+    if session is not None:
+        report.sessions.present += 1
+    else:
+        with clock_at(anchor + _first_offset(spec)), refusal_as_clash(spec):
+            session = services.start_session(contact, meeting=meeting)
+        report.sessions.created += 1
+    present = set(SessionEvent.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
+    if len(present) == len(event_ids):
+        report.events.present += len(present)
+        return session  # as it is: staff may have ended an open demo session since
     # Event ids are keyed by position: append new events to a definition, never reorder them.
-    for index, event in enumerate(spec.events):
-        ts_server = anchor + event.at
+    for index, (event, event_id) in enumerate(zip(spec.events, event_ids, strict=True)):
+        if event_id in present:
+            report.events.present += 1
+            continue
+        at = anchor + event.at
         lat, lng = offset_point(meeting.lat, meeting.lng, *event.fix) if event.fix else (None, None)
-        fields = {
-            "session": session,
-            "type": event.type,
-            # Phones' clocks and the upload take a few seconds; the server's time is what counts.
-            "ts_client": ts_server - dt.timedelta(seconds=2 + index % 4),
-            "ts_server": ts_server,
-            "lat": lat,
-            "lng": lng,
-            "accuracy": event.accuracy,
-            "location_flag": event.flag,
-            "notes": event.notes,
-            "created_at": ts_server,
-        }
-        ensure(SessionEvent, demo_id("event", f"{spec.key}/{index}"), fields, report.events)
+        fix = Fix(lat, lng, event.accuracy, timed_out=event.fix is None)
+        # Phones' clocks and the upload take a few seconds; the server's time is what counts.
+        ts_client = at - dt.timedelta(seconds=2 + index % 4)
+        event_report = EventReport(ts_client=ts_client, fix=fix, notes=event.notes, event_id=event_id)
+        with clock_at(at), refusal_as_clash(spec):
+            recorded = RECORD[event.type](session.pk, event_report, contact=contact)
+        if recorded.verdict.flag != event.flag:
+            raise ValueError(f"demo event {spec.key}/{index}: the server says {recorded.verdict.flag}")
+        session = recorded.session
+        report.events.created += 1
+    if session.status != spec.status:
+        raise ValueError(f"demo session {spec.key} ends {session.status}, not {spec.status}")
     return session
+
+
+@contextmanager
+def refusal_as_clash(spec: DemoSession) -> Iterator[None]:
+    """A service's refusal of a demo step (a demo contact's session opened by someone else, say)
+    is reported like any other clash with existing data, and nothing is written."""
+    try:
+        yield
+    except services.AttendanceError as error:
+        raise ValidationError(f"demo session {spec.key}: {error.detail}") from error

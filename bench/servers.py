@@ -27,6 +27,7 @@ def production_environment(database_url: str) -> dict[str, str]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-" + "x" * 50,
         "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # required with DEBUG off; no QR code is scanned here
         "HTTPS": "false",  # plain HTTP on loopback: no TLS proxy in front
         # The load generator is one address standing in for thousands of phones.
         "EVENT_RATE_PER_ADDRESS": "1000000/min",

@@ -8,6 +8,7 @@ fails at start-up with ImproperlyConfigured rather than being guessed.
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import phonenumbers
@@ -88,12 +89,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The absolute origin printed in meeting QR codes (PUBLIC_BASE_URL + /q/<qr_code>). It cannot
-# be derived from a request: posters are generated from the staff site, scanned elsewhere.
-PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
-if PUBLIC_BASE_URL.scheme not in ("http", "https") or not PUBLIC_BASE_URL.netloc:
-    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an absolute http(s) URL, e.g. https://example.org")
-PUBLIC_BASE_URL = PUBLIC_BASE_URL.geturl().rstrip("/")
+# The absolute origin printed in meeting QR codes and set-password links (PUBLIC_BASE_URL +
+# /q/<qr_code>). Required with DEBUG off: posters are generated from the staff site and scanned
+# elsewhere, so a request's origin is not the attendees'. Unset in development, links follow the
+# address the page was served on (compliance/links.py), whatever port `make run` uses.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").strip()
+if PUBLIC_BASE_URL:
+    _base_url = urlsplit(PUBLIC_BASE_URL)
+    if _base_url.scheme not in ("http", "https") or not _base_url.netloc:
+        raise ImproperlyConfigured("PUBLIC_BASE_URL must be an absolute http(s) URL, e.g. https://example.org")
+    PUBLIC_BASE_URL = PUBLIC_BASE_URL.rstrip("/")
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "PUBLIC_BASE_URL is not set: the origin printed in QR codes and links, e.g. https://attend.example.org. "
+        "Only with DEBUG=true may it be left out (links then follow the address the page was served on)."
+    )
 
 # Attendance rules (attendance/services.py).
 # The check-in radius for sessions without a meeting (a meeting has its own radius_meters).

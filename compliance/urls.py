@@ -8,6 +8,7 @@ from compliance import health, views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("health/", health.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,10 +1,13 @@
-"""Staff sign-in and the dashboard."""
+"""Staff sign-in, the dashboard, and the site's icon."""
 
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from access import limits
 from compliance.dashboard import overview
@@ -60,3 +63,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "compliance/dashboard.html", context)
+
+
+@require_safe
+@cache_control(max_age=24 * 3600, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links (the API's JSON, a PDF, an old
+    bookmark): send them to the static icon the pages link. Not permanent, because the static
+    file's name changes with its content in production."""
+    return redirect(static("favicon.ico"))

@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString
 from attendance.models import Session
 from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
 from compliance.races import SerialSaveAdminMixin
+from compliance.templatetags.staff import phone
 from contacts.forms import EmailAddressField
 from contacts.models import Contact
 
@@ -14,7 +15,7 @@ from contacts.models import Contact
 class ContactAdmin(SerialSaveAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     # Normalised before the uniqueness check, as on the staff pages and the API.
     formfield_overrides = {models.EmailField: {"form_class": EmailAddressField}}
-    list_display = ("name", "email", "phone", "consent_granted", "is_active", "created_at")
+    list_display = ("name", "email", "phone_number", "consent_granted", "is_active", "created_at")
     list_display_links = ("name", "email")
     list_filter = ("is_active", "consent_granted")
     search_fields = ("email", "first_name", "last_name", "phone", "ghl_contact_id")
@@ -54,6 +55,11 @@ class ContactAdmin(SerialSaveAdminMixin, DeactivateInsteadOfDeleteMixin, admin.M
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: Contact) -> str | None:
         return obj.full_name or None
+
+    @admin.display(description="phone", ordering="phone")
+    def phone_number(self, obj: Contact) -> str | None:
+        # As the staff pages show it; the change form's field keeps E.164, the stored value.
+        return phone(obj.phone) if obj.phone else None
 
     @admin.display(description="has a usable password", boolean=True)
     def has_usable_password(self, obj: Contact) -> bool:

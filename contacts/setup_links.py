@@ -12,13 +12,14 @@ SECRET_KEY and stamped with the time it was made. It stops working:
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from compliance.links import public_url
 from contacts.models import Contact
 
 LINK_LIFETIME = dt.timedelta(hours=72)
@@ -40,7 +41,7 @@ class InvalidLink(Exception):
 @dataclass(frozen=True)
 class SetPasswordLink:
     token: str
-    url: str  # absolute: PUBLIC_BASE_URL + path
+    url: str  # absolute (compliance.links.public_url)
     expires_at: dt.datetime
 
 
@@ -58,11 +59,12 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=_SIGNING_SALT, algorithm="sha256")
 
 
-def make_set_password_link(contact: Contact) -> SetPasswordLink:
-    """A new link for `contact`, valid for LINK_LIFETIME or until a password is set."""
+def make_set_password_link(contact: Contact, request: HttpRequest | None = None) -> SetPasswordLink:
+    """A new link for `contact`, valid for LINK_LIFETIME or until a password is set; on
+    PUBLIC_BASE_URL, or in development on the origin of `request`."""
     token = _signer().sign(f"{contact.pk}.{_fingerprint(contact)}")
-    path = reverse("contacts:set_password", args=[token])
-    return SetPasswordLink(token=token, url=settings.PUBLIC_BASE_URL + path, expires_at=timezone.now() + LINK_LIFETIME)
+    url = public_url(reverse("contacts:set_password", args=[token]), request)
+    return SetPasswordLink(token=token, url=url, expires_at=timezone.now() + LINK_LIFETIME)
 
 
 def _unsign(token: str) -> tuple[str, str]:

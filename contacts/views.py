@@ -188,7 +188,7 @@ def create_set_password_link(request: HttpRequest, pk: str) -> HttpResponse:
     if not contact.is_active:
         messages.error(request, f"{contact} is deactivated: reactivate them before creating a set-password link.")
         return redirect("contacts:detail", contact.pk)
-    link = make_set_password_link(contact)
+    link = make_set_password_link(contact, request)
     # Shown once, in this response; never stored, so a lost link is replaced by a new one.
     messages.success(request, f"Set-password link created for {contact}.")
     context = {

@@ -35,6 +35,13 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
             ]
         return fieldsets
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Meeting | None:
+        meeting = super().get_object(request, object_id, from_field)
+        if meeting is not None:
+            # Read-only fields see only the object; the link follows the request in development.
+            meeting.checkin_link_url = meeting.checkin_url(request)
+        return meeting
+
     def save_model(self, request: HttpRequest, obj: Meeting, form: forms.ModelForm, change: bool) -> None:
         if not change:
             obj.created_by = str(request.user.pk)
@@ -42,7 +49,7 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
 
     @admin.display(description="check-in URL")
     def checkin_link(self, obj: Meeting) -> SafeString:
-        return format_html('<a href="{0}">{0}</a>', obj.checkin_url)
+        return format_html('<a href="{0}">{0}</a>', obj.checkin_link_url)
 
     @admin.display(description="attendance sessions")
     def session_list(self, obj: Meeting) -> SafeString:

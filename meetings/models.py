@@ -1,11 +1,13 @@
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
 
 from compliance.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
+from compliance.links import public_url
 from meetings.geo import bounding_box, haversine_expression, validate_point
 from meetings.validators import (
     MAX_RADIUS_METERS,
@@ -114,9 +116,14 @@ class Meeting(Deactivatable, models.Model):
             raise ValidationError({"end_time": "The meeting must end after it starts."})
 
     @property
-    def checkin_url(self) -> str:
-        """The absolute URL a phone opens when it scans this meeting's QR code."""
-        return f"{settings.PUBLIC_BASE_URL}/q/{self.qr_code}"
+    def checkin_path(self) -> str:
+        """The path a phone opens when it scans this meeting's QR code: /q/<qr_code>."""
+        return reverse("attendee:meeting_as_printed", args=[self.qr_code])
+
+    def checkin_url(self, request: HttpRequest | None = None) -> str:
+        """The absolute URL in this meeting's QR code: on PUBLIC_BASE_URL, or in development on
+        the origin of `request` (compliance.links.public_url)."""
+        return public_url(self.checkin_path, request)
 
     def rotate_qr_code(self) -> None:
         """Replace the QR identifier; posters printed with the old one stop working."""

@@ -48,7 +48,8 @@ def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
     context = {
         "section": "meetings",
         "meeting": meeting,
-        "qr_svg": _inline_qr(meeting),
+        "qr_svg": _inline_qr(meeting, request),
+        "checkin_url": meeting.checkin_url(request) if meeting.qr_code else None,
         "changes": changes_for(meeting),
     }
     # Who attended is attendance data: only for those who may see sessions.
@@ -116,7 +117,9 @@ def meeting_rotate_qr(request: HttpRequest, pk: str) -> HttpResponse:
 @staff_view("meetings.view_meeting")
 def meeting_qr_svg(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = _meeting_with_qr(pk)
-    response = HttpResponse(qr.SVG_DECLARATION + qr.render_qr_svg(meeting.checkin_url), content_type="image/svg+xml")
+    response = HttpResponse(
+        qr.SVG_DECLARATION + qr.render_qr_svg(meeting.checkin_url(request)), content_type="image/svg+xml"
+    )
     response["Content-Disposition"] = content_disposition_header(True, _qr_filename(meeting, "svg"))
     return response
 
@@ -124,7 +127,7 @@ def meeting_qr_svg(request: HttpRequest, pk: str) -> HttpResponse:
 @staff_view("meetings.view_meeting")
 def meeting_qr_png(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = _meeting_with_qr(pk)
-    response = HttpResponse(qr.render_qr_png(meeting.checkin_url), content_type="image/png")
+    response = HttpResponse(qr.render_qr_png(meeting.checkin_url(request)), content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(True, _qr_filename(meeting, "png"))
     return response
 
@@ -133,7 +136,9 @@ def meeting_qr_png(request: HttpRequest, pk: str) -> HttpResponse:
 def meeting_poster(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = _meeting_with_qr(pk)
     return render(
-        request, "meetings/poster.html", {"section": "meetings", "meeting": meeting, "qr_svg": _inline_qr(meeting)}
+        request,
+        "meetings/poster.html",
+        {"section": "meetings", "meeting": meeting, "qr_svg": _inline_qr(meeting, request)},
     )
 
 
@@ -142,11 +147,11 @@ def _meeting_with_qr(pk: str) -> Meeting:
     return get_object_or_404(Meeting.objects.exclude(qr_code=None).exclude(qr_code=""), pk=pk)
 
 
-def _inline_qr(meeting: Meeting) -> str | None:
+def _inline_qr(meeting: Meeting, request: HttpRequest) -> str | None:
     if not meeting.qr_code:
         return None
     # Safe: the markup is generated here from module positions; no text from the meeting is in it.
-    return mark_safe(qr.render_qr_svg(meeting.checkin_url))  # noqa: S308
+    return mark_safe(qr.render_qr_svg(meeting.checkin_url(request)))  # noqa: S308
 
 
 def _qr_filename(meeting: Meeting, extension: str) -> str:

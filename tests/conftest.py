@@ -236,6 +236,27 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture
+def new_context(browser):
+    """`new_context(**options)`: a browser context, closed when the test ends.
+
+    A context left open keeps its keep-alive connections to the live server until the browser
+    quits at the end of the run, after the live server has stopped sharing the in-memory SQLite
+    connection with its request threads: each thread then fails to close it
+    (PytestUnhandledThreadExceptionWarning, "DatabaseWrapper objects created in a thread...").
+    """
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, never a downloaded browser; flags for a headless root container."""

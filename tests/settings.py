@@ -9,6 +9,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 # The test client speaks plain HTTP; test_settings.py checks the HTTPS settings themselves.
 os.environ.setdefault("HTTPS", "false")
+# Required with DEBUG off; tests of links that follow the request unset it.
+os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 from compliance.settings import *  # noqa: F403
 

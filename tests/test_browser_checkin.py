@@ -31,17 +31,23 @@ def attendee_with_password(transactional_db):
     return contact
 
 
-def phone(browser, *, at: tuple[float, float] | None, accuracy: float = 10):
-    """A phone-sized page; `at` is where its GPS says it is, None when location is refused."""
-    if at is None:
-        context = browser.new_context(viewport=PHONE)
-    else:
-        context = browser.new_context(
-            viewport=PHONE,
-            geolocation={"latitude": at[0], "longitude": at[1], "accuracy": accuracy},
-            permissions=["geolocation"],
-        )
-    return context.new_page()
+@pytest.fixture
+def phone(new_context):
+    """`phone(at=..., accuracy=...)`: a phone-sized page; `at` is where its GPS says it is, None
+    when location is refused."""
+
+    def make(*, at: tuple[float, float] | None, accuracy: float = 10):
+        if at is None:
+            context = new_context(viewport=PHONE)
+        else:
+            context = new_context(
+                viewport=PHONE,
+                geolocation={"latitude": at[0], "longitude": at[1], "accuracy": accuracy},
+                permissions=["geolocation"],
+            )
+        return context.new_page()
+
+    return make
 
 
 def scan_and_sign_in(page, live_server, meeting, email: str = "sam@example.org") -> None:
@@ -59,8 +65,8 @@ def press(page, label: str) -> None:
         page.get_by_role("button", name=label).click()
 
 
-def test_inside_the_radius_the_check_in_is_verified(browser, live_server, meeting, attendee_with_password):
-    page = phone(browser, at=(meeting.lat, meeting.lng))
+def test_inside_the_radius_the_check_in_is_verified(phone, live_server, meeting, attendee_with_password):
+    page = phone(at=(meeting.lat, meeting.lng))
     scan_and_sign_in(page, live_server, meeting)
 
     press(page, "Check in")
@@ -74,8 +80,8 @@ def test_inside_the_radius_the_check_in_is_verified(browser, live_server, meetin
     page.screenshot(path=ARTIFACTS / "checked-in-phone.png", full_page=True)
 
 
-def test_outside_the_radius_the_page_says_not_verified(browser, live_server, meeting, attendee_with_password):
-    page = phone(browser, at=offset_point(meeting.lat, meeting.lng, north_m=500, east_m=0))
+def test_outside_the_radius_the_page_says_not_verified(phone, live_server, meeting, attendee_with_password):
+    page = phone(at=offset_point(meeting.lat, meeting.lng, north_m=500, east_m=0))
     scan_and_sign_in(page, live_server, meeting)
 
     press(page, "Check in")
@@ -86,8 +92,8 @@ def test_outside_the_radius_the_page_says_not_verified(browser, live_server, mee
     assert Session.objects.get(contact=attendee_with_password).status == SessionStatus.ACTIVE
 
 
-def test_refused_location_permission_says_so_and_stores_nothing(browser, live_server, meeting, attendee_with_password):
-    page = phone(browser, at=None)
+def test_refused_location_permission_says_so_and_stores_nothing(phone, live_server, meeting, attendee_with_password):
+    page = phone(at=None)
     scan_and_sign_in(page, live_server, meeting)
 
     page.get_by_role("button", name="Check in").click()
@@ -97,11 +103,11 @@ def test_refused_location_permission_says_so_and_stores_nothing(browser, live_se
     assert not SessionEvent.objects.exists()
 
 
-def test_first_time_the_attendee_consents_then_checks_in(browser, live_server, meeting):
+def test_first_time_the_attendee_consents_then_checks_in(phone, live_server, meeting):
     contact = ContactFactory(email="new@example.org", consent_granted=False)
     contact.set_password(PASSWORD)
     contact.save()
-    page = phone(browser, at=(meeting.lat, meeting.lng))
+    page = phone(at=(meeting.lat, meeting.lng))
     scan_and_sign_in(page, live_server, meeting, email="new@example.org")
 
     page.get_by_text("Read and agree").click()
@@ -115,8 +121,8 @@ def test_first_time_the_attendee_consents_then_checks_in(browser, live_server, m
     assert SessionEvent.objects.get(session__contact=contact).location_flag == LocationFlag.GRANTED
 
 
-def test_check_out_completes_the_session(browser, live_server, meeting, attendee_with_password):
-    page = phone(browser, at=(meeting.lat, meeting.lng))
+def test_check_out_completes_the_session(phone, live_server, meeting, attendee_with_password):
+    page = phone(at=(meeting.lat, meeting.lng))
     scan_and_sign_in(page, live_server, meeting)
     press(page, "Check in")
 
@@ -127,8 +133,8 @@ def test_check_out_completes_the_session(browser, live_server, meeting, attendee
     assert [e.type for e in session.events.order_by("ts_server")] == [EventType.CHECK_IN, EventType.CHECK_OUT]
 
 
-def test_a_double_tap_stores_one_event(browser, live_server, meeting, attendee_with_password):
-    page = phone(browser, at=(meeting.lat, meeting.lng))
+def test_a_double_tap_stores_one_event(phone, live_server, meeting, attendee_with_password):
+    page = phone(at=(meeting.lat, meeting.lng))
     scan_and_sign_in(page, live_server, meeting)
 
     with page.expect_navigation():

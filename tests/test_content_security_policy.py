@@ -184,7 +184,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_browser_reports_no_violation_on_any_page(browser, live_server, transactional_db):
+def test_a_browser_reports_no_violation_on_any_page(new_context, live_server, transactional_db):
     from tests.factories import SuperUserFactory
 
     meeting = MeetingFactory(name="Thursday group")
@@ -196,7 +196,7 @@ def test_a_browser_reports_no_violation_on_any_page(browser, live_server, transa
     admin.set_password(PASSWORD)
     admin.save()
 
-    context = browser.new_context()
+    context = new_context()
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     console_errors: list[str] = []
@@ -233,4 +233,3 @@ def test_a_browser_reports_no_violation_on_any_page(browser, live_server, transa
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
     visit(reverse("attendee:meeting", args=[meeting.qr_code]))
-    context.close()

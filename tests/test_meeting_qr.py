@@ -106,8 +106,8 @@ def test_png_download_encodes_the_check_in_url(staff_client):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'attachment; filename="tuesday-evening-group-room-2-qr.png"'
-    assert meeting.checkin_url == f"{PUBLIC_BASE_URL}/q/{meeting.qr_code}"
-    assert decode_png(response.content) == meeting.checkin_url
+    assert meeting.checkin_url() == f"{PUBLIC_BASE_URL}/q/{meeting.qr_code}"
+    assert decode_png(response.content) == meeting.checkin_url()
 
 
 def test_svg_download_is_an_svg_file_of_the_check_in_url(staff_client):
@@ -121,8 +121,8 @@ def test_svg_download_is_an_svg_file_of_the_check_in_url(staff_client):
     body = response.content.decode()
     assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     svg = body.split("\n", 1)[1]
-    assert svg_modules(svg) == matrix_modules(meeting.checkin_url)
-    assert decode_svg(svg) == meeting.checkin_url
+    assert svg_modules(svg) == matrix_modules(meeting.checkin_url())
+    assert decode_svg(svg) == meeting.checkin_url()
 
 
 def test_a_name_without_letters_still_gives_a_file_name(staff_client):
@@ -141,8 +141,8 @@ def test_detail_page_shows_the_code_inline(staff_client):
 
     page = staff_client.get(url("detail", meeting)).content.decode()
 
-    assert decode_svg(inline_svg(page)) == meeting.checkin_url
-    assert f'href="{meeting.checkin_url}"' in page
+    assert decode_svg(inline_svg(page)) == meeting.checkin_url()
+    assert f'href="{meeting.checkin_url()}"' in page
 
 
 def test_poster_has_name_address_times_code_and_instructions(staff_client, settings):
@@ -163,7 +163,7 @@ def test_poster_has_name_address_times_code_and_instructions(staff_client, setti
     assert "Starts 24 Nov 2026 18:00 PST" in page
     assert "Ends 24 Nov 2026 19:00 PST" in page
     assert "Scan with your phone's camera to check in." in page
-    assert decode_svg(inline_svg(page)) == meeting.checkin_url
+    assert decode_svg(inline_svg(page)) == meeting.checkin_url()
     # Its own print styles, no inline script, nothing from another site.
     assert "/static/css/poster.css" in page
     assert "<script>" not in page and "onclick" not in page
@@ -180,12 +180,12 @@ def test_poster_of_an_inactive_meeting_warns_that_its_code_does_not_work(staff_c
 
 def test_after_rotation_every_form_of_the_code_is_the_new_one(staff_client):
     meeting = MeetingFactory()
-    old_url = meeting.checkin_url
+    old_url = meeting.checkin_url()
 
     staff_client.post(url("rotate_qr", meeting))
 
     meeting.refresh_from_db()
-    new_url = meeting.checkin_url
+    new_url = meeting.checkin_url()
     assert new_url != old_url
     detail = staff_client.get(url("detail", meeting)).content.decode()
     poster = staff_client.get(url("poster", meeting)).content.decode()

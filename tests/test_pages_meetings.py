@@ -472,7 +472,7 @@ def test_detail_shows_the_facts_and_a_map_link(staff_client, pacific):
     assert "https://www.openstreetmap.org/?mlat=45.519340&mlon=-122.683070#map=18/45.519340/-122.683070" in page
     assert "120 m" in page
     assert "24 Nov 2026 18:00 PST" in page and "24 Nov 2026 19:00 PST" in page
-    assert meeting.checkin_url in page
+    assert meeting.checkin_url() in page
     # The QR code is drawn in the page itself, not fetched from anywhere.
     assert "<svg" in page and "<img" not in page
 

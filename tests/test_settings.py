@@ -11,7 +11,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
-    "print(s.DEBUG, s.PUBLIC_BASE_URL, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.TIME_ZONE)"
+    "print(s.DEBUG, s.PUBLIC_BASE_URL or '-', s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'],"
+    " s.TIME_ZONE)"
 )
 
 
@@ -57,8 +58,15 @@ def test_without_debug_a_missing_secret_key_stops_start_up_with_a_clear_message(
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
+def test_without_debug_a_missing_public_base_url_stops_start_up_with_a_clear_message():
+    # Posters printed with a guessed origin (the old default, http://127.0.0.1:8000) never work.
+    result = start(DEBUG="false", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: PUBLIC_BASE_URL is not set" in result.stderr
+
+
 def test_debug_is_off_unless_asked_for():
-    result = start(SECRET_KEY="x" * 50)
+    result = start(SECRET_KEY="x" * 50, PUBLIC_BASE_URL="https://attend.example.org")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "False"
 
@@ -72,7 +80,8 @@ def test_with_debug_on_a_development_key_is_used():
 def test_defaults_are_the_embedded_database_and_local_memory_cache():
     result = start(DEBUG="true")
     _, base_url, engine, cache, time_zone = result.stdout.split()
-    assert base_url == "http://127.0.0.1:8000"
+    # Unset: links follow the address each page is served on (compliance/links.py).
+    assert base_url == "-"
     assert engine == "django.db.backends.sqlite3"
     assert cache == "django.core.cache.backends.locmem.LocMemCache"
     assert time_zone == "UTC"

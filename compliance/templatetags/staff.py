@@ -1,10 +1,15 @@
-"""Template helpers shared by every staff page: one date format, pagination links, badges."""
+"""Template helpers shared by every staff page: one date format, one phone format, pagination
+links, badges."""
 
 import datetime as dt
 
+import phonenumbers
 from django import template
+from django.conf import settings
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from phonenumber_field.phonenumber import PhoneNumber
 
 register = template.Library()
 
@@ -69,12 +74,37 @@ def with_query(context: template.Context, **changes: object) -> str:
 
 
 @register.filter
+def phone(number: PhoneNumber | None) -> str:
+    """A phone number as people read it, the same on every page: in national format when it is
+    in the site's region (PHONE_REGION), "(503) 555-0101", else international, "+44 20 7946 0958".
+    A legacy number that does not parse is shown as stored; none, as a dash. (The API and the
+    stored value stay E.164.)"""
+    if not number:
+        return "—"
+    if not number.is_valid():
+        return str(number.raw_input or number)
+    if phonenumbers.region_code_for_number(number) == settings.PHONENUMBER_DEFAULT_REGION:
+        return number.as_national
+    return number.as_international
+
+
+@register.filter
 def shown(value: object) -> str:
     """Any stored value as a person reads it: times in the site's format, yes/no, a dash for none."""
     if value is None or value == "":
         return "—"
     if isinstance(value, dt.datetime):
         return when(value)
+    if isinstance(value, PhoneNumber):
+        return phone(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def admin_is_useful(context: template.Context) -> bool:
+    """Whether the signed-in user may use the admin and would find something there: a staff
+    member without any model permission is let in but sees an empty page."""
+    request = context.get("request")
+    return request is not None and admin.site.has_permission(request) and bool(admin.site.get_app_list(request))

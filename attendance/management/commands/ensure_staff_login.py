@@ -1,4 +1,6 @@
 import secrets
+import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,48 +19,56 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin", help="Username for a new superuser (default: admin).")
         parser.add_argument("--email", default="", help="Email address for a new superuser.")
+        parser.add_argument(
+            "--site-url",
+            default="http://127.0.0.1:8000",
+            help="Where the development server serves (make run passes http://HOST:PORT), for the printed links "
+            "when PUBLIC_BASE_URL is not set. Default: runserver's own, http://127.0.0.1:8000.",
+        )
 
-    def handle(self, *args, username: str, email: str, **options) -> None:
+    def handle(self, *args, username: str, email: str, site_url: str, **options) -> None:
         User = get_user_model()
-        admin_url = settings.PUBLIC_BASE_URL + reverse("admin:index")
         with transaction.atomic():
             existing = list(
                 User._default_manager.filter(is_superuser=True, is_active=True)
                 .order_by(User.USERNAME_FIELD)
                 .values_list(User.USERNAME_FIELD, flat=True)
             )
-            if existing:
-                self._report_existing(existing, admin_url)
-                return
-            password = new_password()
-            create_superuser(username, email, password)
-        # The password goes to this command's output only, once: it is never logged or stored
-        # in clear anywhere, and a second run does not show it again.
-        self.stdout.write(
-            "\n".join(
-                [
-                    f'Created superuser "{username}" for the staff site.',
-                    f"  Admin URL: {admin_url}",
-                    f"  Username:  {username}",
-                    f"  Password:  {password}",
-                    "This password is shown only now: keep it in a password manager.",
-                    f"To change it: python manage.py changepassword {username}",
-                ]
-            )
-        )
+            if not existing:
+                password = new_password()
+                create_superuser(username, email, password)
+        base_url = settings.PUBLIC_BASE_URL or site_url.rstrip("/")
+        lines = [
+            f"Staff site: {base_url}{reverse('dashboard')}",
+            f"Admin:      {base_url}{reverse('admin:index')}",
+        ]
+        if existing:
+            several = len(existing) > 1
+            lines += [
+                f"{'Superusers already exist' if several else 'A superuser already exists'}: "
+                f"{', '.join(existing)}. No password was changed.",
+                f"To set a new password: {manage_py()} changepassword {'<username>' if several else existing[0]}",
+            ]
+        else:
+            # The password goes to this command's output only, once: it is never logged or stored
+            # in clear anywhere, and a second run does not show it again.
+            lines += [
+                f'Created superuser "{username}" for the staff site and the admin.',
+                f"  Username:  {username}",
+                f"  Password:  {password}",
+                "This password is shown only now: keep it in a password manager.",
+                f"To change it: {manage_py()} changepassword {username}",
+            ]
+        self.stdout.write("\n".join(lines))
 
-    def _report_existing(self, usernames: list[str], admin_url: str) -> None:
-        self.stdout.write(
-            "\n".join(
-                [
-                    f"{'A superuser already exists' if len(usernames) == 1 else 'Superusers already exist'}: "
-                    f"{', '.join(usernames)}. No password was changed.",
-                    f"  Admin URL: {admin_url}",
-                    f"To set a new password: python manage.py changepassword "
-                    f"{usernames[0] if len(usernames) == 1 else '<username>'}",
-                ]
-            )
-        )
+
+def manage_py() -> str:
+    """How to run manage.py with this interpreter, as typed in the project's directory:
+    `.venv/bin/python manage.py` after `make run` (a bare `python` may lack Django)."""
+    python = Path(sys.executable)
+    if python.is_relative_to(settings.BASE_DIR):
+        python = python.relative_to(settings.BASE_DIR)
+    return f"{python} manage.py"
 
 
 def new_password() -> str:
