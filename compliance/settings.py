@@ -255,6 +255,11 @@ REST_FRAMEWORK = {
     ],
     # Nothing is open by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsStaff"],
+    # JSON only, for every view (compliance/parsers.py): a form or multipart body answers 415. A
+    # form cannot say "true" or null, so a field would change meaning with the encoding (an
+    # omitted is_active read as false); the browsable API keeps its raw JSON form.
+    "DEFAULT_PARSER_CLASSES": ["compliance.parsers.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "compliance.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
