@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
 from compliance.api import exception_handler
@@ -211,3 +212,28 @@ def test_the_browsable_api_offers_its_raw_json_form_only(client, api_staff_user)
     html = page.content.decode()
     assert re.findall(r"<option[^>]*>([^<]*)", html) == ["application/json"]
     assert "x-www-form-urlencoded" not in html
+
+
+@pytest.mark.parametrize(
+    ("detail", "errors"),
+    [
+        ({"email": ["Enter a valid email address."]}, {"email": ["Enter a valid email address."]}),
+        (["Null characters are not allowed."], {"non_field_errors": ["Null characters are not allowed."]}),
+        ("One message.", {"non_field_errors": ["One message."]}),
+        ({"notes": {"0": ["Not a string."]}}, {"notes.0": ["Not a string."]}),
+        ({"items": [{}, {"lat": ["Too far north."]}]}, {"items.1.lat": ["Too far north."]}),
+    ],
+)
+def test_every_validation_answer_names_fields_with_lists_of_messages(detail, errors):
+    request = APIRequestFactory().get("/api/v1/")
+    response = exception_handler(ValidationError(detail), {"request": request, "view": None})
+    assert response.status_code == 400
+    assert response.data == {"detail": "Invalid input.", "code": "invalid", "errors": errors}
+
+
+def test_a_search_with_a_nul_is_invalid_with_errors_by_field(staff_api):
+    # DRF raises this one with a bare list: it used to be the answer's `errors` as it was.
+    body = assert_error(staff_api.get("/api/v1/contacts/", {"search": "\x00"}), 400, "invalid")
+    assert body["errors"]
+    assert all(isinstance(field, str) and isinstance(messages, list) for field, messages in body["errors"].items())
+    assert all(isinstance(message, str) for messages in body["errors"].values() for message in messages)
