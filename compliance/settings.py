@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Paths are absolute (/api/v1/...): a client's base URL is the server's origin.
+    "SERVERS": [{"url": "/", "description": "The server that serves this document."}],
     # Swagger UI's JavaScript and CSS come from this application (drf-spectacular-sidecar).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
