@@ -148,8 +148,9 @@ def document_shared_answers(result: dict, generator, request, public: bool) -> d
             "or `authentication_failed`."
         }
     }
+    parse_error = "The body is not JSON, or not valid UTF-8, or nests too deep (`parse_error`)."
     with_body = {
-        "400": {"description": "The body is not JSON, or not valid UTF-8, or nests too deep (`parse_error`)."},
+        "400": {"description": parse_error},
         "413": {"description": "The body is too large (`request_too_large`)."},
         "415": {"description": "The body is not `application/json` in UTF-8 (`unsupported_media_type`)."},
     }
@@ -157,17 +158,20 @@ def document_shared_answers(result: dict, generator, request, public: bool) -> d
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             # Public operations say so: a linter (and a reader) cannot tell "forgot" from "none".
-            operation.setdefault("security", [])
+            security = operation.setdefault("security", [])
             answers = dict(shared)
-            security = operation.get("security")
             if security and {} not in security:
                 answers.update(authenticated)
             if "requestBody" in operation:
+                invalid = responses.get("400")
+                if invalid is not None and "parse_error" not in invalid.get("description", ""):
+                    invalid["description"] = f"{invalid.get('description', '')} Or: {parse_error}".strip()
                 answers.update(with_body)
             for status_code, answer in answers.items():
-                responses.setdefault(status_code, dict(answer))
+                responses.setdefault(status_code, copy.deepcopy(answer))
             for status_code, response in responses.items():
-                if int(status_code) >= 400 and "content" not in response:
+                # ("4XX" is a possible key too.)
+                if status_code[:1] in ("4", "5") and "content" not in response:
                     response["content"] = copy.deepcopy(ERROR_CONTENT)
     return result
 

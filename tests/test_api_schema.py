@@ -91,6 +91,7 @@ def test_the_answers_every_operation_can_give_are_documented(api_client):
             assert "401" in answers, name
         if "requestBody" in operation:
             assert {"400", "413", "415"} <= set(answers), name
+            assert "`parse_error`" in answers["400"]["description"], name
 
 
 def test_the_token_endpoints_wrong_password_answer_is_documented_with_its_body(api_client):
