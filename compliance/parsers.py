@@ -2,10 +2,10 @@
 
 DRF's JSONParser lets through things that break later, far from the request: nesting deep enough
 to exhaust Python's recursion limit (a RecursionError, answered 500), lone UTF-16 surrogates such
-as "\\ud800" (valid JSON escapes, but not text: PostgreSQL refuses to store them, another 500),
-and a declared charset other than UTF-8. Here nesting and bytes that are not UTF-8 are a
-`parse_error`, a lone surrogate is an `invalid` answer naming the field, and another charset is a
-415, all before any view sees the data.
+as "\\ud800" (valid JSON escapes, but not text: a field that does not refuse them passes them on
+to a database that cannot store them), and a declared charset other than UTF-8. Here nesting and
+bytes that are not UTF-8 are a `parse_error`, a lone surrogate is an `invalid` answer naming the
+field, and another charset is a 415, all before any view sees the data.
 """
 
 import codecs
@@ -16,10 +16,11 @@ from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import JSONParser
 
-# The deepest a request body may nest: the API's bodies are flat objects (depth 1), and the
-# errors a client echoes back add a level or two. 32 leaves ample room for any integration's
-# envelope while staying far below Python's recursion limit (1000), which the standard json
-# module and everything that walks the data afterwards share with the view's own call stack.
+# The deepest a request body may nest. The API's bodies are flat objects (depth 1, 2 with a list
+# value), so 32 leaves room for any client's envelope; and it stays far below Python's recursion
+# limit (1000), which the json module's C scanner, DRF's validation and the error answer's
+# rendering all count against, on top of the view's own call stack. A bound that only the
+# recursion limit enforced would fail with a RecursionError somewhere, as a 500.
 MAX_DEPTH = 32
 
 
