@@ -14,7 +14,7 @@ SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint format check clean chromium bench bench-small
+.PHONY: run test setup setup-dev lint format check clean chromium bench bench-small openapi-lint-tools lint-openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 		echo "Chromium is not installed and could not be: the browser tests will be skipped."
 
-test: setup-dev chromium
+test: setup-dev chromium openapi-lint-tools
 	$(BIN)/pytest
 
 lint: setup-dev
@@ -71,7 +71,26 @@ check: setup-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles $(OPENAPI_LINT)/node_modules
+
+# The OpenAPI linter (Redocly CLI, pinned in tools/openapi-lint/package-lock.json) comes from npm
+# with the machine's Node.js; without npm, the lint test is skipped with a message saying why.
+OPENAPI_LINT := tools/openapi-lint
+REDOCLY := $(OPENAPI_LINT)/node_modules/.bin/redocly
+
+$(REDOCLY): $(OPENAPI_LINT)/package.json $(OPENAPI_LINT)/package-lock.json
+	cd $(OPENAPI_LINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+openapi-lint-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(REDOCLY); else \
+		echo "npm is not installed: the OpenAPI lint (tests/test_api_schema_lint.py) will be skipped."; fi
+
+# The document as served, linted with the rules in redocly.yaml.
+lint-openapi: export DEBUG = true
+lint-openapi: setup-dev openapi-lint-tools
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file $(OPENAPI_LINT)/schema.yaml
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml $(OPENAPI_LINT)/schema.yaml
 
 # Benchmarks on PostgreSQL (see docs/benchmarks.md). The database is dropped and rebuilt: its
 # name must contain "bench". `make bench` takes about five minutes and rewrites

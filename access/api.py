@@ -72,6 +72,7 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else [HoldsBearerToken()]
 
     @extend_schema(
+        summary="Sign in as an attendee",
         request=CredentialsSerializer,
         responses={
             201: TokenSerializer,
@@ -104,6 +105,7 @@ class TokenView(APIView):
 
     # Only a bearer token can be revoked; a session sign-in is accepted only to be told so (403).
     @extend_schema(
+        summary="Revoke this token",
         request=None,
         responses={
             204: None,

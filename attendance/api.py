@@ -332,23 +332,10 @@ class SessionDetailSerializer(SessionSerializer):
         read_only_fields = fields
 
 
-class AttendanceErrorSerializer(serializers.Serializer):
-    """The error body (see compliance.api); context fields appear only with their codes."""
-
-    detail = serializers.CharField(help_text="For people.")
-    code = serializers.CharField(help_text="For programs, e.g. invalid, invalid_transition, consent_required.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="With code `invalid`: the messages for each field or query parameter.",
-    )
-    session_id = serializers.UUIDField(required=False, help_text="With `open_session_exists`: the open session.")
-    event_id = serializers.UUIDField(required=False, help_text="With `event_id_conflict`: the id reused.")
-    status = SessionStatusField(required=False, help_text="With `invalid_transition`: the session's status.")
-
-
 def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(AttendanceErrorSerializer, description=description)
+    # The body is the shared Error schema (compliance.api.document_shared_answers), whose
+    # `session_id`, `event_id` and `status` are these operations' context fields.
+    return OpenApiResponse(description=description)
 
 
 UNAUTHENTICATED = error("No valid bearer token.")

@@ -268,6 +268,11 @@ REST_FRAMEWORK = {
     ],
     # Nothing is open by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsStaff"],
+    # JSON only, for every view (compliance/parsers.py): a form or multipart body answers 415. A
+    # form cannot say "true" or null, so a field would change meaning with the encoding (an
+    # omitted is_active read as false); the browsable API keeps its raw JSON form.
+    "DEFAULT_PARSER_CLASSES": ["compliance.parsers.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "compliance.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -296,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Paths are absolute (/api/v1/...): a client's base URL is the server's origin.
+    "SERVERS": [{"url": "/", "description": "The server that serves this document."}],
     # Swagger UI's JavaScript and CSS come from this application (drf-spectacular-sidecar).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

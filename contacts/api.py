@@ -44,7 +44,7 @@ class ConsentSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAttendee]
 
-    @extend_schema(responses={200: MeSerializer, 403: ATTENDEES_ONLY})
+    @extend_schema(summary="The attendee's own profile", responses={200: MeSerializer, 403: ATTENDEES_ONLY})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user.contact).data)
 
@@ -52,7 +52,11 @@ class MeView(APIView):
 class ConsentView(APIView):
     permission_classes = [IsAttendee]
 
-    @extend_schema(request=ConsentSerializer, responses={200: MeSerializer, 400: INVALID, 403: ATTENDEES_ONLY})
+    @extend_schema(
+        summary="Grant or withdraw GPS consent",
+        request=ConsentSerializer,
+        responses={200: MeSerializer, 400: INVALID, 403: ATTENDEES_ONLY},
+    )
     def post(self, request: Request) -> Response:
         answer = ConsentSerializer(data=request.data)
         answer.is_valid(raise_exception=True)
@@ -144,17 +148,20 @@ class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
 
 @extend_schema_view(
     list=extend_schema(
+        summary="List contacts",
         responses={
             200: ContactSerializer(many=True),
             400: OpenApiResponse(description="An invalid `search` (`invalid`)."),
             403: STAFF_ONLY,
             404: PAST_THE_LAST_PAGE,
-        }
+        },
     ),
-    create=extend_schema(responses={201: ContactSerializer, 400: INVALID, 403: STAFF_ONLY}),
-    retrieve=extend_schema(responses={200: ContactSerializer, 403: STAFF_ONLY, 404: NOT_FOUND}),
-    partial_update=extend_schema(responses={200: ContactSerializer, 400: INVALID, 403: STAFF_ONLY, 404: NOT_FOUND}),
-    destroy=extend_schema(responses={204: None, 403: STAFF_ONLY, 404: NOT_FOUND}),
+    create=extend_schema(summary="Create a contact", responses={201: ContactSerializer, 400: INVALID, 403: STAFF_ONLY}),
+    retrieve=extend_schema(summary="A contact", responses={200: ContactSerializer, 403: STAFF_ONLY, 404: NOT_FOUND}),
+    partial_update=extend_schema(
+        summary="Change a contact", responses={200: ContactSerializer, 400: INVALID, 403: STAFF_ONLY, 404: NOT_FOUND}
+    ),
+    destroy=extend_schema(summary="Deactivate a contact", responses={204: None, 403: STAFF_ONLY, 404: NOT_FOUND}),
 )
 class ContactViewSet(
     mixins.ListModelMixin,

@@ -69,19 +69,26 @@ def test_consent_is_recorded_with_the_time_it_was_given_or_withdrawn(attendee, a
     assert (attendee.consent_granted, attendee.consent_timestamp) == (granted, later)
 
 
-def test_consent_from_a_form_post_works_too(attendee, attendee_api):
-    response = attendee_api.post(CONSENT_URL, {"granted": "false"})
+@pytest.mark.parametrize("encoding", ["multipart", "form"])
+def test_consent_from_a_form_post_is_refused_not_read(attendee, attendee_api, encoding):
+    # The API reads JSON only: a form cannot say true or false, only strings or nothing.
+    attendee.record_consent(granted=True)
+    if encoding == "multipart":
+        response = attendee_api.post(CONSENT_URL, {"granted": "false"}, format="multipart")
+    else:
+        response = attendee_api.post(CONSENT_URL, "granted=false", content_type="application/x-www-form-urlencoded")
 
-    assert response.status_code == 200
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
     attendee.refresh_from_db()
-    assert attendee.consent_granted is False
+    assert attendee.consent_granted is True
 
 
-@pytest.mark.parametrize("form", [{}, {"consent": "true"}], ids=["empty", "wrong-name"])
-def test_a_form_post_without_granted_is_a_400_not_a_withdrawal(attendee, attendee_api, form: dict):
+@pytest.mark.parametrize("body", [{}, {"consent": "true"}], ids=["empty", "wrong-name"])
+def test_a_body_without_granted_is_a_400_not_a_withdrawal(attendee, attendee_api, body: dict):
     attendee.record_consent(granted=True)
 
-    response = attendee_api.post(CONSENT_URL, form)  # multipart, as a form would send it
+    response = attendee_api.post(CONSENT_URL, body, format="json")
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["granted"]

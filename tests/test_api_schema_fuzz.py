@@ -167,7 +167,9 @@ def with_real_values(case, data: st.DataObject, values: dict[str, list[str]]) ->
                 container[name] = data.draw(st.sampled_from(values[name]), label=name)
         if "ts_client" in container and swap(data, "ts_client"):
             container["ts_client"] = (timezone.now() - dt.timedelta(seconds=5)).isoformat()
-        if container.keys() & {"lat", "lng"} and swap(data, "position"):
+        # An event report has a time, and needs a position unless the GPS timed out, even when the
+        # generator left both optional coordinates out.
+        if container.keys() & {"lat", "lng", "ts_client"} and swap(data, "position"):
             container.update(lat=PORTLAND[0], lng=PORTLAND[1])
 
 
