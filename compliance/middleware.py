@@ -41,7 +41,10 @@ class RefuseNulCharacters:
         if NUL in request.path_info:
             return page_not_found(request)
         name = _with_nul(request.GET)
-        if name is None and request.method == "POST" and request.content_type in FORM_TYPES:
+        # The API reads JSON only (its parser refuses a form with 415, and its fields refuse a
+        # NUL); reading a multipart form here would leave its parser an empty stream.
+        form = request.method == "POST" and request.content_type in FORM_TYPES
+        if name is None and form and not request.path.startswith(API_PREFIX):
             name = _with_nul(request.POST)
         if name is not None:
             return _refused(request, name)

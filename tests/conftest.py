@@ -228,6 +228,11 @@ def assert_staff_only(client, staff_user_with):
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    # pytest-django's live server lives for the rest of the session once started, and on SQLite
+    # it shares the in-memory test database's one connection with its threads; tests that point
+    # that connection at another database (tests/legacy/databases.connected_to) cannot run after
+    # it. So the tests that use it run last, in their usual order.
+    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))
     if shutil.which(CHROMIUM):
         return
     skip = pytest.mark.skip(reason=f"browser test skipped: {CHROMIUM} is not installed (apt-get install chromium)")

@@ -99,13 +99,27 @@ def clients(client_package, live_server, transactional_db, api_staff_user):
     client = generated("client")
     _, staff_token = ApiToken.issue(user=api_staff_user, name="walk-through")
     options = {"base_url": live_server.url, "raise_on_unexpected_status": True}
-    return client.Client(**options), client.AuthenticatedClient(token=staff_token, **options)
+    anonymous, staff = client.Client(**options), client.AuthenticatedClient(token=staff_token, **options)
+    # Closed afterwards: an open connection is a ResourceWarning, which fails the suite.
+    with anonymous, staff:
+        yield anonymous, staff
 
 
-def attendee_client(token: str, live_server):
-    return generated("client").AuthenticatedClient(
-        base_url=live_server.url, token=token, raise_on_unexpected_status=True
-    )
+@pytest.fixture
+def attendee_client(live_server):
+    """`attendee_client(token)`: a client holding an attendee's token, closed after the test."""
+    made = []
+
+    def make(token: str):
+        phone = generated("client").AuthenticatedClient(
+            base_url=live_server.url, token=token, raise_on_unexpected_status=True
+        )
+        made.append(phone)
+        return phone
+
+    yield make
+    for phone in made:
+        phone.__exit__(None, None, None)
 
 
 def now() -> dt.datetime:
@@ -121,7 +135,7 @@ def call(operation: str, *args, **kwargs):
     return generated(f"api.{operation}").sync_detailed(*args, **kwargs)
 
 
-def test_the_readmes_walk_through(clients, live_server):
+def test_the_readmes_walk_through(clients, attendee_client):
     models = generated("models")
     anonymous, staff = clients
 
@@ -141,7 +155,7 @@ def test_the_readmes_walk_through(clients, live_server):
     )
     assert signed_in.status_code == 201
     assert signed_in.parsed.contact.email == "sam@example.org"
-    phone = attendee_client(signed_in.parsed.token, live_server)
+    phone = attendee_client(signed_in.parsed.token)
     consent = call("me.me_consent_create", client=phone, body=models.ConsentRequest(granted=True))
     assert consent.parsed.consent_granted is True
     nearby = call("meetings.meetings_list", client=phone, lat=45.5193, lng=-122.6831, radius_km=1)
@@ -200,12 +214,12 @@ def test_a_wrong_password_is_a_401_with_its_error_body(clients):
     assert answer.parsed.detail
 
 
-def test_an_invalid_transition_is_a_409_naming_the_sessions_status(clients, live_server):
+def test_an_invalid_transition_is_a_409_naming_the_sessions_status(clients, attendee_client):
     models = generated("models")
     attendee = ContactFactory(consenting=True)
     session = SessionFactory(contact=attendee, meeting=MeetingFactory(), status=SessionStatus.COMPLETED)
     _, token = ApiToken.issue(contact=attendee)
-    phone = attendee_client(token, live_server)
+    phone = attendee_client(token)
     answer = call("sessions.sessions_check_in_create", str(session.pk), client=phone, body=report(AT_THE_DOOR))
     assert answer.status_code == 409
     assert isinstance(answer.parsed, models.Error)
