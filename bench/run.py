@@ -40,6 +40,7 @@ def setup_django(url: str) -> None:
         ALLOWED_HOSTS="testserver,127.0.0.1",
         HTTPS="false",
         LOG_LEVEL="WARNING",
+        PUBLIC_BASE_URL="http://127.0.0.1",  # required with DEBUG off; no QR code is scanned here
     )
     os.environ.setdefault("SECRET_KEY", "benchmark-" + "x" * 50)
     import django
