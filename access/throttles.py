@@ -16,6 +16,7 @@ down. Sign-ins do the opposite (access/limits.py): they wait, with a 503, rather
 unlimited.
 """
 
+import functools
 import logging
 import math
 import re
@@ -54,6 +55,7 @@ class Rate:
     seconds: int
 
     @classmethod
+    @functools.cache  # the same few settings, parsed once rather than on every event
     def parse(cls, text: str) -> "Rate":
         """ "60/min", "1200/minute", "5/s", "100/hour"; ValueError otherwise."""
         match = re.fullmatch(r"\s*(\d+)\s*/\s*([a-z]+)\s*", text)

@@ -307,13 +307,14 @@ def _record(
     try:
         return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
     except IntegrityError:
-        if event_id is None or not SessionEvent.objects.filter(pk=event_id).exists():
+        if event_id is None:
             raise
         # The same id, sent at the same moment on another session (whose lock does not stop
         # this one), reached the primary key first. Everything above was rolled back; run again,
         # this request now gets what it would have got arriving second: the stored event for a
-        # retry, event_id_conflict otherwise. (No savepoint around the insert: it would cost
-        # every check-in two round trips for a race that is rare.)
+        # retry, event_id_conflict otherwise (another constraint fails again, and is raised).
+        # (No savepoint around the insert: it would cost every check-in two round trips for a
+        # race that is rare.)
         return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
 
 
