@@ -40,7 +40,7 @@ setup-dev: $(VENV)/.dev-installed
 
 run: export DEBUG = true
 run: setup .env
-	@$(BIN)/python -m compliance.devserver $(HOST) $(PORT)
+	@$(BIN)/python -m operations.devserver $(HOST) $(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_staff_groups
 	$(BIN)/python manage.py seed_demo

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from access.models import ApiToken, SignInRecord
-from compliance.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link
-from compliance.races import SerialSaveAdminMixin
+from core.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link
+from core.races import SerialSaveAdminMixin
 
 # Staff accounts and roles have unique names: two admins adding the same username at once get
 # the form's "already exists", as the second would a moment later, not a 500.

@@ -6,7 +6,4 @@ class AccessConfig(AppConfig):
     verbose_name = "API access"
 
     def ready(self) -> None:
-        from access import (
-            schema,  # noqa: F401  (registers the OpenAPI description of bearer tokens)
-            signals,  # noqa: F401  (records staff sign-ins)
-        )
+        from access import signals  # noqa: F401  (records staff sign-ins)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.db import IdField, created_at_field
+from core.db import IdField, created_at_field
 
 
 def digest(raw_token: str) -> str:

@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from access.limits import client_address
-from compliance.outages import is_cache_outage
+from core.outages import is_cache_outage
 
 logger = logging.getLogger("access.throttles")
 # One log line a minute per worker while the cache is down, not one per event.

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from attendance.models import Session, SessionEvent
-from compliance.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link, changelist_link
-from compliance.races import SerialSaveAdminMixin
+from core.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link, changelist_link
+from core.races import SerialSaveAdminMixin
 
 EVENT_FIELDS = ("type", "location_flag", "ts_client", "ts_server", "lat", "lng", "accuracy", "notes")
 
@@ -77,7 +77,7 @@ class SessionAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, admin.ModelAdmin)
 
     @admin.display(description="events")
     def event_list(self, obj: Session) -> SafeString:
-        return changelist_link(SessionEvent, "View in the event list", session__id__exact=obj.pk)
+        return changelist_link("attendance.sessionevent", "View in the event list", session__id__exact=obj.pk)
 
 
 @admin.register(SessionEvent)

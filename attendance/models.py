@@ -2,8 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.db import IdField, audit_trail, created_at_field, updated_at_field
-from meetings.validators import (
+from core.db import IdField, audit_trail, created_at_field, updated_at_field
+from core.validators import (
     MAX_REPORTED_ACCURACY_METERS,
     in_range,
     latitude_check,

@@ -22,7 +22,7 @@ from django.utils import timezone
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from attendance.services import Verdict, VerdictReason, radius_or_default, verdict_of
 from contacts.models import Contact
-from meetings.geo import haversine_m
+from core.geo import haversine_m
 
 # How many rows (sessions or events) a CSV export reads per database round trip: memory stays
 # bounded by this, whatever the number of rows.

@@ -21,17 +21,15 @@ from django.utils import timezone
 
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import PositionError, haversine_m, validate_point
+from core.errors import DomainError
+from core.geo import PositionError, haversine_m, validate_point
+from core.validators import validate_accuracy
 from meetings.models import Meeting
-from meetings.validators import validate_accuracy
 
 
-class AttendanceError(Exception):
-    """A rule refused the operation; nothing was stored.
-
-    `code` is machine-readable and stable (API clients branch on it); `context` carries what the
-    caller may need to act on it, such as the id of the session that is already open.
-    """
+class AttendanceError(DomainError):
+    """An attendance rule refused the operation; nothing was stored. Its HTTP status follows
+    from its code: a conflict with the session's state is 409, missing consent 403, else 400."""
 
     OPEN_SESSION_EXISTS = "open_session_exists"
     INVALID_TRANSITION = "invalid_transition"
@@ -47,15 +45,25 @@ class AttendanceError(Exception):
     CLIENT_TIME_TOO_OLD = "ts_client_too_old"
     CLIENT_TIME_WITHOUT_OFFSET = "ts_client_without_offset"
 
+    STATUS = {
+        OPEN_SESSION_EXISTS: 409,
+        INVALID_TRANSITION: 409,
+        EVENT_ID_CONFLICT: 409,
+        MEETING_INACTIVE: 409,
+        CONTACT_INACTIVE: 409,
+        CONSENT_REQUIRED: 403,
+    }
+
     def __init__(self, code: str, detail: str, **context: Any) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.context = context
+        super().__init__(code, detail, self.STATUS.get(code, 400), **context)
 
 
-class SessionNotFound(Exception):
+class SessionNotFound(DomainError):
     """No such session, or not one the caller may act on: both look the same from outside."""
+
+    def __init__(self, session_id: object = None) -> None:
+        super().__init__("not_found", "No such session.", 404)
+        self.session_id = session_id
 
 
 @dataclass(frozen=True)

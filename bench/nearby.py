@@ -13,8 +13,8 @@ import time
 from django.db import connection
 from django.test import Client
 
+from api.meetings import DEFAULT_RADIUS_KM
 from bench.data import COUNTRY, METROS, RURAL_SHARE
-from meetings.api import DEFAULT_RADIUS_KM
 from meetings.models import Meeting
 
 PAGE = 50  # the API's page size

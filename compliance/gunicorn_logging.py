@@ -6,7 +6,7 @@ gunicorn writes the request line of a request it had to abort ("Error handling r
 
 from gunicorn.glogging import Logger
 
-from compliance.logs import RedactingFormatter
+from core.logs import RedactingFormatter
 
 
 class RedactingLogger(Logger):

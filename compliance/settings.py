@@ -130,18 +130,25 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "csp",
-    "compliance",
+    # Helpers first, then the domain, then the interfaces on top (README: "What is here").
+    "core",
+    "access",
     "contacts",
     "meetings",
     "attendance",
-    "access",
+    "legacy",
+    "staff",
+    "portal",
+    "api",
+    "operations",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything can hand a NUL character to the database (compliance/middleware.py).
-    "compliance.middleware.RefuseNulCharacters",
+    "core.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -271,12 +278,12 @@ REST_FRAMEWORK = {
     # JSON only, for every view (compliance/parsers.py): a form or multipart body answers 415. A
     # form cannot say "true" or null, so a field would change meaning with the encoding (an
     # omitted is_active read as false); the browsable API keeps its raw JSON form.
-    "DEFAULT_PARSER_CLASSES": ["compliance.parsers.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_PAGINATION_CLASS": "compliance.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "api.common.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "compliance.api.exception_handler",
+    "EXCEPTION_HANDLER": "api.common.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -310,7 +317,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "compliance.api.document_shared_answers",  # 401 and 503, wherever they can happen
+        "api.common.document_shared_answers",  # 401 and 503, wherever they can happen
     ],
 }
 
@@ -322,7 +329,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         # compliance/logs.py: tokens, cookies and passwords never reach the log.
-        "redacted": {"()": "compliance.logs.RedactingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
+        "redacted": {"()": "core.logs.RedactingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

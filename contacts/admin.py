@@ -3,12 +3,11 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from attendance.models import Session
-from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
-from compliance.races import SerialSaveAdminMixin
-from compliance.templatetags.staff import phone
-from contacts.forms import EmailAddressField
+from contacts.fields import EmailAddressField
 from contacts.models import Contact
+from core.admin_helpers import DeactivateInsteadOfDeleteMixin, changelist_link
+from core.races import SerialSaveAdminMixin
+from core.templatetags.staff import phone
 
 
 @admin.register(Contact)
@@ -67,4 +66,4 @@ class ContactAdmin(SerialSaveAdminMixin, DeactivateInsteadOfDeleteMixin, admin.M
 
     @admin.display(description="attendance sessions")
     def session_list(self, obj: Contact) -> SafeString:
-        return changelist_link(Session, "View this contact's sessions", contact__id__exact=obj.pk)
+        return changelist_link("attendance.session", "View this contact's sessions", contact__id__exact=obj.pk)

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from compliance.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
 from contacts.hashers import as_django_encoded
+from core.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
 
 
 class ContactQuerySet(models.QuerySet):

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from compliance.links import public_url
 from contacts.models import Contact
+from core.links import public_url
 
 LINK_LIFETIME = dt.timedelta(hours=72)
 
@@ -41,7 +41,7 @@ class InvalidLink(Exception):
 @dataclass(frozen=True)
 class SetPasswordLink:
     token: str
-    url: str  # absolute (compliance.links.public_url)
+    url: str  # absolute (core.links.public_url)
     expires_at: dt.datetime
 
 

@@ -6,9 +6,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from attendance.models import Session
-from compliance.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
-from compliance.races import SerialSaveAdminMixin
+from core.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
+from core.races import SerialSaveAdminMixin
 from meetings.models import Meeting
 
 
@@ -53,7 +52,7 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
 
     @admin.display(description="attendance sessions")
     def session_list(self, obj: Meeting) -> SafeString:
-        return changelist_link(Session, "View sessions at this meeting", meeting__id__exact=obj.pk)
+        return changelist_link("attendance.session", "View sessions at this meeting", meeting__id__exact=obj.pk)
 
     @admin.display(description="created by")
     def created_by_user(self, obj: Meeting) -> str | None:

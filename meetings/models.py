@@ -6,10 +6,10 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 
-from compliance.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
-from compliance.links import public_url
-from meetings.geo import bounding_box, haversine_expression, validate_point
-from meetings.validators import (
+from core.db import Deactivatable, IdField, audit_trail, created_at_field, updated_at_field
+from core.geo import bounding_box, haversine_expression, validate_point
+from core.links import public_url
+from core.validators import (
     MAX_RADIUS_METERS,
     in_range,
     latitude_check,
@@ -122,7 +122,7 @@ class Meeting(Deactivatable, models.Model):
 
     def checkin_url(self, request: HttpRequest | None = None) -> str:
         """The absolute URL in this meeting's QR code: on PUBLIC_BASE_URL, or in development on
-        the origin of `request` (compliance.links.public_url)."""
+        the origin of `request` (core.links.public_url)."""
         return public_url(self.checkin_path, request)
 
     def rotate_qr_code(self) -> None:

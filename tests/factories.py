@@ -115,7 +115,7 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
 
 class LegacyAdoptionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "compliance.LegacyAdoption"
+        model = "legacy.LegacyAdoption"
 
     alembic_revision = "002"
     row_counts = factory.LazyFunction(lambda: {"contacts": 3, "meetings": 1, "sessions": 4, "session_events": 9})

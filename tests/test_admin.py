@@ -67,10 +67,10 @@ PAGES = [
     AdminPage("access_signinrecord_add", superuser_status=403),
     AdminPage("access_signinrecord_change", SignInRecordFactory),
     AdminPage("access_signinrecord_delete", SignInRecordFactory, superuser_status=403),
-    AdminPage("compliance_legacyadoption_changelist"),
-    AdminPage("compliance_legacyadoption_add", superuser_status=403),
-    AdminPage("compliance_legacyadoption_change", LegacyAdoptionFactory),
-    AdminPage("compliance_legacyadoption_delete", LegacyAdoptionFactory, superuser_status=403),
+    AdminPage("legacy_legacyadoption_changelist"),
+    AdminPage("legacy_legacyadoption_add", superuser_status=403),
+    AdminPage("legacy_legacyadoption_change", LegacyAdoptionFactory),
+    AdminPage("legacy_legacyadoption_delete", LegacyAdoptionFactory, superuser_status=403),
 ]
 
 

@@ -11,7 +11,7 @@ from django.http import Http404
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
-from compliance.api import exception_handler
+from api.common import exception_handler
 from contacts.models import Contact
 from tests.factories import MeetingFactory, SessionFactory
 

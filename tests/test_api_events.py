@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
-from meetings.geo import offset_point
+from core.geo import offset_point
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from meetings.geo import haversine_m, offset_point
+from core.geo import haversine_m, offset_point
 from meetings.models import Meeting
 from tests.conftest import staff_client_with
 from tests.factories import PORTLAND, MeetingFactory, UserFactory
@@ -713,7 +713,7 @@ def test_schema_documents_the_list_parameters_and_the_staff_only_fields(api_clie
     assert {"lat", "lng", "radius_km", "is_active", "page", "page_size"} <= set(parameters)
     assert parameters["radius_km"]["schema"]["maximum"] == 500
     assert "500" in parameters["radius_km"]["description"]
-    # 404: `page` past the last; 401 and 503 as every operation (compliance.api.document_shared_answers)
+    # 404: `page` past the last; 401 and 503 as every operation (api.common.document_shared_answers)
     assert set(listing["responses"]) == {"200", "400", "401", "404", "503"}
 
     meeting = schema["components"]["schemas"]["Meeting"]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from attendance.models import EventType, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import offset_point
+from core.geo import offset_point
 from meetings.models import Meeting
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from attendance import services
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from attendance.services import AttendanceError, Destination, EventReport, Fix, SessionNotFound
-from meetings.geo import offset_point
+from core.geo import offset_point
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from compliance import backups
+from operations import backups
 from tests.factories import ContactFactory, MeetingFactory
 from tests.legacy.databases import connected_to, scratch_database, snapshot
 

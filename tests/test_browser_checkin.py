@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
-from meetings.geo import offset_point
+from core.geo import offset_point
 from tests.factories import ContactFactory, MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, SessionStatus
-from compliance.dashboard import overview, today_bounds
+from staff.dashboard import overview, today_bounds
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_constant_queries_whatever_the_numbers(rows, client, staff_user_with, dj
 
 
 def test_a_busy_day_shows_the_first_meetings_and_how_many_there_are(client, staff_user_with):
-    from compliance.dashboard import TODAYS_MEETINGS_SHOWN
+    from staff.dashboard import TODAYS_MEETINGS_SHOWN
 
     start, _ = today_bounds()
     for n in range(TODAYS_MEETINGS_SHOWN + 5):

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from attendance.models import EventType, LocationFlag, Session, SessionStatus
 from attendance.services import TRANSITIONS, VerdictReason, verdict_of
-from compliance.templatetags.staff import when
 from contacts.models import Contact
+from core.templatetags.staff import when
 from meetings.models import Meeting
 
 pytestmark = pytest.mark.django_db

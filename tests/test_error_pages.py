@@ -10,7 +10,7 @@ from redis.exceptions import AuthenticationError as RedisAuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from compliance.outages import is_outage
+from core.outages import is_outage
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

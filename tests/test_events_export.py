@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionStatus
 from attendance.reports import EVENTS_CSV_HEADER, iter_event_rows
-from meetings.geo import offset_point
+from core.geo import offset_point
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from meetings.geo import bounding_box, haversine_m, offset_point, validate_point
+from core.geo import bounding_box, haversine_m, offset_point, validate_point
 
 # Published great-circle distances (spherical Earth, mean radius), in km.
 CITY_PAIRS = [

@@ -2,8 +2,8 @@
 
 import pytest
 
-from compliance.db import history_user
-from compliance.history import changes_for
+from core.db import history_user
+from core.history import changes_for
 from tests.factories import MeetingFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_one_query_whatever_the_length(django_assert_num_queries):
 def test_values_read_as_people_read_them():
     import datetime as dt
 
-    from compliance.templatetags.staff import shown
+    from core.templatetags.staff import shown
 
     assert shown(None) == "—"
     assert shown(True) == "yes"

@@ -21,10 +21,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from compliance.legacy import adoption
-from compliance.legacy.survey import EVENT_TYPES, LOCATION_FLAGS
-from compliance.models import LegacyAdoption
 from contacts.models import normalize_email
+from legacy import adoption
+from legacy.models import LegacyAdoption
+from legacy.survey import EVENT_TYPES, LOCATION_FLAGS
 from tests.factories import StaffUserFactory
 from tests.legacy.build import SIGN_IN_EMAIL, SIGN_IN_PASSWORD, build
 from tests.legacy.databases import ScratchDatabase, connected_to, rows_of, schema_of, scratch_database, snapshot
@@ -244,8 +244,8 @@ def test_api_and_staff_pages_show_legacy_sessions(on_legacy):
 
 def test_adopted_records_start_their_audit_trail_so_the_first_change_shows_what_it_changed(on_legacy):
     from attendance.models import Session
-    from compliance.history import changes_for
     from contacts.models import Contact
+    from core.history import changes_for
     from meetings.models import Meeting
 
     adopt()

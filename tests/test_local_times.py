@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework import serializers
 
-from compliance.timezones import LocalDateTimeField, LocalDateTimeFormField, LocalSplitDateTimeField
+from core.timezones import LocalDateTimeField, LocalDateTimeFormField, LocalSplitDateTimeField
 from meetings.models import Meeting
 from tests.factories import MeetingFactory, SessionFactory
 from tests.test_admin_meetings import meeting_form as admin_meeting_form
@@ -66,7 +66,7 @@ def new_york(settings):
 def test_times_at_the_edges_of_a_change(local: str, code: str | None):
     from django.core.exceptions import ValidationError
 
-    from compliance.timezones import aware_from_local
+    from core.timezones import aware_from_local
 
     naive = dt.datetime.fromisoformat(local)
     if code is None:
@@ -78,7 +78,7 @@ def test_times_at_the_edges_of_a_change(local: str, code: str | None):
 
 
 def test_times_with_an_offset_are_taken_as_given():
-    from compliance.timezones import aware_from_local
+    from core.timezones import aware_from_local
 
     given = dt.datetime(2026, 11, 1, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     assert aware_from_local(given) is given
@@ -87,7 +87,7 @@ def test_times_with_an_offset_are_taken_as_given():
 def test_the_message_names_the_change_in_a_half_hour_zone():
     from django.core.exceptions import ValidationError
 
-    from compliance.timezones import aware_from_local
+    from core.timezones import aware_from_local
 
     with pytest.raises(ValidationError) as refused:
         aware_from_local(dt.datetime(2026, 4, 5, 1, 45), zoneinfo.ZoneInfo("Australia/Lord_Howe"))
@@ -234,12 +234,12 @@ def all_subclasses(cls: type) -> list[type]:
 
 OUR_APPS = ("access.", "attendance.", "compliance.", "contacts.", "meetings.")
 # Answers, never read from a request: their times are written by the server.
-RESPONSE_ONLY = {"access.api.TokenSerializer"}
+RESPONSE_ONLY = {"api.access.TokenSerializer"}
 
 
 def test_every_api_time_field_is_read_as_a_local_time_or_needs_an_offset():
-    import compliance.api_urls  # noqa: F401 (imports every API module)
-    from attendance.api import ClientDateTimeField
+    import api.urls  # noqa: F401 (imports every API module)
+    from api.attendance import ClientDateTimeField
 
     unchecked = []
     for serializer in all_subclasses(serializers.Serializer):
@@ -256,7 +256,7 @@ def test_every_api_time_field_is_read_as_a_local_time_or_needs_an_offset():
 def test_every_api_time_filter_is_read_as_a_local_time():
     import django_filters
 
-    import compliance.api_urls  # noqa: F401 (imports every API module)
+    import api.urls  # noqa: F401 (imports every API module)
 
     unchecked = []
     for filterset in all_subclasses(django_filters.FilterSet):

@@ -21,8 +21,8 @@ from django.core.management import call_command
 from gunicorn.config import Config
 
 from bench.servers import ROOT, gunicorn, production_environment
-from compliance.logs import REDACTED, redact
 from contacts.setup_links import make_set_password_link
+from core.logs import REDACTED, redact
 from tests.factories import ContactFactory, SuperUserFactory
 from tests.legacy.databases import connected_to, scratch_database
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from compliance.devserver import port_problem
+from operations.devserver import port_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ def test_port_and_host_come_from_the_command_line_or_the_environment(arguments, 
     commands = make_dry_run(*arguments, **variables)
 
     # The port is checked first, before a minute of migrations and demo data.
-    assert commands.index("-m compliance.devserver 127.0.0.2 8001\n") < commands.index("manage.py")
+    assert commands.index("-m operations.devserver 127.0.0.2 8001\n") < commands.index("manage.py")
     assert "ensure_staff_login --site-url http://127.0.0.2:8001" in commands
     assert commands.rstrip().endswith("manage.py runserver 127.0.0.2:8001")
 
@@ -78,7 +78,7 @@ def taken_port():
 
 def test_a_taken_port_is_named_with_the_way_to_choose_another(taken_port):
     result = subprocess.run(
-        [sys.executable, "-m", "compliance.devserver", "127.0.0.1", str(taken_port)],
+        [sys.executable, "-m", "operations.devserver", "127.0.0.1", str(taken_port)],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,

@@ -10,8 +10,8 @@ import zxingcpp
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
+from core.qr import build_qr, render_qr_png, render_qr_svg
 from meetings.models import Meeting
-from meetings.qr import build_qr, render_qr_png, render_qr_svg
 from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def decode_png(png: bytes) -> str:
 
 
 def svg_modules(svg: str) -> set[tuple[int, int]]:
-    """The dark modules of a QR code SVG from meetings.qr, as (column, row): its path draws one
+    """The dark modules of a QR code SVG from core.qr, as (column, row): its path draws one
     unit square ("Mx,yH..V..H..z") per module."""
     root = ET.fromstring(svg)  # noqa: S314 (our own markup)
     assert root.tag == f"{SVG}svg"

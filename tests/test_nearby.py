@@ -5,7 +5,7 @@ import math
 import pytest
 from django.db import connection
 
-from meetings.geo import haversine_m, offset_point
+from core.geo import haversine_m, offset_point
 from meetings.models import Meeting
 from tests.factories import MeetingFactory
 

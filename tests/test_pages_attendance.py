@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
 from attendance.services import VerdictReason
-from compliance.history import changes_for
-from meetings.geo import offset_point
+from core.geo import offset_point
+from core.history import changes_for
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

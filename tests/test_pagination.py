@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from attendance.models import Session
-from compliance.pagination import CappedPaginator
+from core.pagination import CappedPaginator
 from tests.factories import MeetingFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_the_count_stops_at_the_cap_and_says_so():
 
 
 def test_a_list_beyond_the_cap_says_more_than(staff_client, monkeypatch):
-    monkeypatch.setattr("compliance.pagination.COUNT_CAP", 3)
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 3)
     SessionFactory.create_batch(4)
 
     page = staff_client.get(reverse("attendance:sessions")).content.decode()

@@ -162,9 +162,9 @@ def test_case_insensitive_lookups_agree_on_both_databases(lookup: str, value: st
 
 
 def test_the_database_folds_every_character_as_sqlite_like_does():
-    """compliance.sqlite.fold is PostgreSQL's UPPER() on this server, for every character; on
+    """core.sqlite.fold is PostgreSQL's UPPER() on this server, for every character; on
     PostgreSQL, a database whose LC_CTYPE is "C" (ASCII only) fails here."""
-    from compliance.sqlite import fold
+    from core.sqlite import fold
 
     if connection.vendor != "postgresql":
         pytest.skip("compares with PostgreSQL's UPPER()")
@@ -201,7 +201,7 @@ def test_the_database_folds_every_character_as_sqlite_like_does():
     ],
 )
 def test_like(value, pattern, escape, expected):
-    from compliance.sqlite import like
+    from core.sqlite import like
 
     arguments = (pattern, value) if escape is None else (pattern, value, escape)
     assert like(*arguments) is expected

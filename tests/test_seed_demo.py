@@ -13,10 +13,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from attendance.demo import CONTACTS, MEETINGS, SESSIONS
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.geo import haversine_m
+from core.geo import haversine_m
+from demo.story import CONTACTS, MEETINGS, SESSIONS
 from meetings.models import Meeting
 from tests.factories import ContactFactory, SessionFactory
 

@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import compliance.db
+import core.db
 
 
 class Migration(migrations.Migration):
@@ -23,8 +23,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        default=compliance.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
+                    core.db.IdField(
+                        default=core.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
                     ),
                 ),
                 ("digest", models.CharField(editable=False, max_length=64, unique=True)),

@@ -7,8 +7,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import compliance.db
-import meetings.validators
+import core.db
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -25,8 +25,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        db_index=True, default=compliance.db.new_id, editable=False, max_length=36, primary_key=False
+                    core.db.IdField(
+                        db_index=True, default=core.db.new_id, editable=False, max_length=36, primary_key=False
                     ),
                 ),
                 (
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                     "dest_lat",
                     models.FloatField(
                         validators=[
-                            meetings.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")
+                            core.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")
                         ],
                         verbose_name="destination latitude",
                     ),
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                     "dest_lng",
                     models.FloatField(
                         validators=[
-                            meetings.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")
+                            core.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")
                         ],
                         verbose_name="destination longitude",
                     ),

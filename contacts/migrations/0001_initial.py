@@ -5,7 +5,7 @@ import django.utils.timezone
 import phonenumber_field.modelfields
 from django.db import migrations, models
 
-import compliance.db
+import core.db
 
 
 class Migration(migrations.Migration):
@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        default=compliance.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
+                    core.db.IdField(
+                        default=core.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
                     ),
                 ),
                 ("email", models.EmailField(max_length=255)),

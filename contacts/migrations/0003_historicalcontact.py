@@ -8,8 +8,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import compliance.db
 import contacts.models
+import core.db
 
 
 class Migration(migrations.Migration):
@@ -24,8 +24,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        db_index=True, default=compliance.db.new_id, editable=False, max_length=36, primary_key=False
+                    core.db.IdField(
+                        db_index=True, default=core.db.new_id, editable=False, max_length=36, primary_key=False
                     ),
                 ),
                 ("email", models.EmailField(max_length=255)),

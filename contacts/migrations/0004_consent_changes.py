@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import compliance.db
+import core.db
 
 
 class Migration(migrations.Migration):
@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        default=compliance.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
+                    core.db.IdField(
+                        default=core.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
                     ),
                 ),
                 ("granted", models.BooleanField()),

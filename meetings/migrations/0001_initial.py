@@ -5,9 +5,9 @@ import django.db.models.functions.datetime
 import django.utils.timezone
 from django.db import migrations, models
 
-import compliance.db
+import core.db
+import core.validators
 import meetings.models
-import meetings.validators
 
 
 class Migration(migrations.Migration):
@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        default=compliance.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
+                    core.db.IdField(
+                        default=core.db.new_id, editable=False, max_length=36, primary_key=True, serialize=False
                     ),
                 ),
                 ("name", models.CharField(max_length=255)),
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                         db_default=100.0,
                         default=100.0,
                         help_text="How far from the point a check-in counts.",
-                        validators=[meetings.validators.validate_radius],
+                        validators=[core.validators.validate_radius],
                         verbose_name="check-in radius (m)",
                     ),
                 ),

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import meetings.validators
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             model_name="meeting",
             name="lat",
             field=models.FloatField(
-                validators=[meetings.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")],
+                validators=[core.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")],
                 verbose_name="latitude",
             ),
         ),
@@ -27,9 +27,7 @@ class Migration(migrations.Migration):
             model_name="meeting",
             name="lng",
             field=models.FloatField(
-                validators=[
-                    meetings.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")
-                ],
+                validators=[core.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")],
                 verbose_name="longitude",
             ),
         ),

@@ -7,9 +7,9 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import compliance.db
+import core.db
+import core.validators
 import meetings.models
-import meetings.validators
 
 
 class Migration(migrations.Migration):
@@ -24,8 +24,8 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    compliance.db.IdField(
-                        db_index=True, default=compliance.db.new_id, editable=False, max_length=36, primary_key=False
+                    core.db.IdField(
+                        db_index=True, default=core.db.new_id, editable=False, max_length=36, primary_key=False
                     ),
                 ),
                 ("name", models.CharField(max_length=255)),
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                     "lat",
                     models.FloatField(
                         validators=[
-                            meetings.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")
+                            core.validators.RangeValidator(-90.0, 90.0, "Latitude must be between -90 and 90.")
                         ],
                         verbose_name="latitude",
                     ),
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                     "lng",
                     models.FloatField(
                         validators=[
-                            meetings.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")
+                            core.validators.RangeValidator(-180.0, 180.0, "Longitude must be between -180 and 180.")
                         ],
                         verbose_name="longitude",
                     ),
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                         default=100.0,
                         help_text="How far from the point a check-in counts.",
                         validators=[
-                            meetings.validators.RangeValidator(
+                            core.validators.RangeValidator(
                                 0,
                                 10000.0,
                                 "The check-in radius must be more than 0 and at most 10,000 metres.",

@@ -1,0 +1,82 @@
+"""Query filters for the sessions and events lists.
+
+Every filter parses its value strictly: a malformed id, an unknown status or a date that is
+not ISO 8601 answers 400 naming the parameter, rather than an empty list that would look like
+"no attendance". Time ranges are half-open (`after` inclusive, `before` exclusive), so that
+consecutive ranges never count a row twice.
+"""
+
+import datetime as dt
+
+import django_filters
+from django.core.exceptions import ValidationError
+
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from core.timezones import LocalDateTimeFormField
+
+
+class BoundedIsoDateTimeField(LocalDateTimeFormField):
+    """An ISO 8601 time that the database can compare with, handed over in UTC.
+
+    Without a UTC offset it is the site's local time, refused if a clock change skips or
+    repeats it. One whose UTC equivalent leaves years 1 to 9999 (9999-12-31T23:59:59-14:00) is
+    refused with a 400. In UTC because PostgreSQL refuses offsets beyond +-15:59 that Python
+    accepts (+19:40 would fail in the query, a 500)."""
+
+    input_formats = ()  # ISO 8601 only
+
+    def to_python(self, value: object) -> dt.datetime | None:
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
+class SessionFilter(django_filters.FilterSet):
+    contact_id = django_filters.UUIDFilter(field_name="contact", help_text="Only this contact's sessions.")
+    meeting_id = django_filters.UUIDFilter(field_name="meeting", help_text="Only sessions at this meeting.")
+    status = django_filters.ChoiceFilter(choices=SessionStatus.choices, help_text="Only sessions in this status.")
+    created_after = IsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Started at or after this time (ISO 8601, e.g. 2026-11-25T00:00:00Z).",
+    )
+    created_before = IsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        help_text="Started before this time (ISO 8601, e.g. 2026-11-26T00:00:00Z).",
+    )
+
+    class Meta:
+        model = Session
+        fields = ["contact_id", "meeting_id", "status", "created_after", "created_before"]
+
+
+class EventFilter(django_filters.FilterSet):
+    session_id = django_filters.UUIDFilter(field_name="session", help_text="Only this session's events.")
+    contact_id = django_filters.UUIDFilter(field_name="session__contact", help_text="Only this contact's events.")
+    type = django_filters.ChoiceFilter(choices=EventType.choices, help_text="Only events of this type.")
+    location_flag = django_filters.ChoiceFilter(
+        choices=LocationFlag.choices, help_text="Only events with this server verdict."
+    )
+    ts_server_after = IsoDateTimeFilter(
+        field_name="ts_server",
+        lookup_expr="gte",
+        help_text="Received by the server at or after this time (ISO 8601).",
+    )
+    ts_server_before = IsoDateTimeFilter(
+        field_name="ts_server",
+        lookup_expr="lt",
+        help_text="Received by the server before this time (ISO 8601).",
+    )
+
+    class Meta:
+        model = SessionEvent
+        fields = ["session_id", "contact_id", "type", "location_flag", "ts_server_after", "ts_server_before"]

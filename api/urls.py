@@ -1,0 +1,32 @@
+"""/api/v1/: every app's API, the OpenAPI document and its interactive docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from api.access import TokenView
+from api.attendance import EventViewSet, SessionViewSet
+from api.contacts import ConsentView, ContactViewSet, MeView
+from api.meetings import MeetingViewSet
+
+router = SimpleRouter()
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("events", EventViewSet, basename="event")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("me/consent/", ConsentView.as_view(), name="me-consent"),
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "docs/",
+        # The split view serves its start-up script as a file (?script): no inline script, which
+        # the Content-Security-Policy would refuse.
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
+]

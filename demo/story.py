@@ -1,0 +1,595 @@
+"""Demo data: meetings at real public places, attendees, and sessions with their evidence.
+
+`seed_demo()` writes it through the same code as real use (see "Writing" below), so that every
+page tells one story: a contact's consent badge and their consent history, a meeting's "Created"
+date and its audit trail, a session's status and its events. Running it again adds nothing:
+meetings' and contacts' ids, and events' client ids, are derived from a fixed namespace and a
+stable key (`meeting:portland-new-beginnings`), so a second run finds the rows the first one
+wrote, whenever it runs; a session is found by its first event. Rows that already exist are left
+as they are: events are append-only, and staff may have edited a demo meeting since.
+
+Times are relative to the first run: three meetings fall on that day (in the project's time
+zone) so the staff pages have "today's meetings" to show, one was yesterday, one is in a few
+days, and a discontinued one was last week.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from attendance import services
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.services import EventReport, Fix, verify_position
+from contacts.models import ConsentChange, Contact
+from core.geo import offset_point
+from meetings.models import Meeting
+
+# Never change it: every demo row's id is derived from it, and a new namespace would make the
+# next run write a second copy of the demo beside the first.
+DEMO_NAMESPACE = uuid.UUID("6f1d3c2a-8b4e-5a7c-9d10-2e3f4a5b6c7d")
+
+
+def demo_id(kind: str, key: str) -> str:
+    """The primary key of a demo row: stable across runs and databases, 36-character hyphenated.
+
+    Derived from a name (as uuid5 is) but stamped version 4, the shape every id in these tables has.
+    """
+    return str(uuid.UUID(bytes=uuid.uuid5(DEMO_NAMESPACE, f"{kind}:{key}").bytes, version=4))
+
+
+# --- Definitions -------------------------------------------------------------------------------
+
+# When a meeting takes place, relative to the first run. "today-*" slots stay on that local day.
+Slot = Literal["today-earlier", "today-now", "today-later", "yesterday", "upcoming", "last-week"]
+
+
+@dataclass(frozen=True)
+class DemoMeeting:
+    key: str
+    name: str
+    description: str
+    address: str
+    lat: float
+    lng: float
+    radius_meters: float
+    slot: Slot
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class DemoContact:
+    key: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    consent: bool
+    is_active: bool = True
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """One piece of evidence. `at` is relative to the session's anchor (see DemoSession).
+
+    `fix` is where the phone was, in metres (north, east) of the destination; None when GPS
+    timed out. `flag` is stated, not computed, so the definitions read like the evidence they
+    stand for; `check_geofence` makes sure each one agrees with the distance.
+    """
+
+    type: EventType
+    flag: LocationFlag
+    at: dt.timedelta
+    fix: tuple[float, float] | None
+    accuracy: float | None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    """A session and its events. Events are timed from the meeting's start, or, for sessions
+    still open, from the moment of the run, so that no evidence lies in the future."""
+
+    key: str
+    contact: str
+    meeting: str
+    status: SessionStatus
+    events: tuple[DemoEvent, ...]
+    anchor: Literal["meeting-start", "now"] = "meeting-start"
+    notes: str | None = None
+
+
+def minutes(n: float) -> dt.timedelta:
+    return dt.timedelta(minutes=n)
+
+
+# Real central libraries, which host recovery meetings and court-ordered classes in their
+# meeting rooms; coordinates are the buildings' published ones, to 4 decimals (~10 m).
+MEETINGS: tuple[DemoMeeting, ...] = (
+    DemoMeeting(
+        key="portland-new-beginnings",
+        name="New Beginnings Recovery Group",
+        description="Peer-led 12-step recovery meeting. Open to court-referred attendees; check in at the door.",
+        address="Multnomah County Central Library, 801 SW 10th Ave, Portland, OR 97205",
+        lat=45.5193,
+        lng=-122.6831,
+        radius_meters=100,
+        slot="today-now",
+    ),
+    DemoMeeting(
+        key="seattle-dui-education",
+        name="DUI Education Class",
+        description="Two-hour alcohol and drug information class required after a DUI conviction.",
+        address="Seattle Central Library, 1000 4th Ave, Seattle, WA 98104",
+        lat=47.6067,
+        lng=-122.3325,
+        radius_meters=120,
+        slot="today-earlier",
+    ),
+    DemoMeeting(
+        key="denver-anger-management",
+        name="Anger Management Group",
+        description="Weekly 90-minute group session for probation-referred participants.",
+        address="Denver Central Library, 10 W 14th Ave Pkwy, Denver, CO 80204",
+        lat=39.7373,
+        lng=-104.9882,
+        radius_meters=150,
+        slot="today-later",
+    ),
+    DemoMeeting(
+        key="san-francisco-smart-recovery",
+        name="SMART Recovery Meeting",
+        description="Self-management and recovery training; facilitator-led discussion.",
+        address="San Francisco Main Library, 100 Larkin St, San Francisco, CA 94102",
+        lat=37.7790,
+        lng=-122.4163,
+        radius_meters=75,
+        slot="yesterday",
+    ),
+    DemoMeeting(
+        key="chicago-relapse-prevention",
+        name="Relapse Prevention Workshop",
+        description="Skills workshop on triggers and coping plans. Bring your workbook.",
+        address="Harold Washington Library Center, 400 S State St, Chicago, IL 60605",
+        lat=41.8764,
+        lng=-87.6281,
+        radius_meters=100,
+        slot="upcoming",
+    ),
+    DemoMeeting(
+        key="boston-serenity",
+        name="Serenity Group",
+        description="Discontinued: the group has moved to another venue. Kept for its attendance records.",
+        address="Boston Public Library, Central Library, 700 Boylston St, Boston, MA 02116",
+        lat=42.3493,
+        lng=-71.0781,
+        radius_meters=90,
+        slot="last-week",
+        is_active=False,
+    ),
+)
+
+# Fictional people; emails on reserved domains, phones in the fictional 555-01XX range.
+CONTACTS: tuple[DemoContact, ...] = (
+    DemoContact("maria-gonzalez", "Maria", "Gonzalez", "maria.gonzalez@example.org", "+15035550101", consent=True),
+    DemoContact("james-carter", "James", "Carter", "james.carter@example.com", "+12065550102", consent=True),
+    DemoContact("aisha-johnson", "Aisha", "Johnson", "aisha.johnson@example.org", "+14155550103", consent=True),
+    DemoContact("daniel-nguyen", "Daniel", "Nguyen", "daniel.nguyen@example.com", "+14155550104", consent=True),
+    DemoContact(
+        "rebecca-thompson", "Rebecca", "Thompson", "rebecca.thompson@example.org", "+13035550105", consent=True
+    ),
+    DemoContact("michael-obrien", "Michael", "O'Brien", "michael.obrien@example.com", "+16175550106", consent=True),
+    DemoContact("sofia-ramirez", "Sofia", "Ramirez", "sofia.ramirez@example.org", "+14155550107", consent=True),
+    DemoContact(
+        "kevin-patel",
+        "Kevin",
+        "Patel",
+        "kevin.patel@example.com",
+        "+13125550108",
+        consent=False,
+        notes="Enrolled; has not granted GPS consent yet.",
+    ),
+    DemoContact("linda-chen", "Linda", "Chen", "linda.chen@example.org", None, consent=False),
+    DemoContact(
+        "robert-williams",
+        "Robert",
+        "Williams",
+        "robert.williams@example.com",
+        "+12065550110",
+        consent=True,
+        is_active=False,
+        notes="Supervision ended; account deactivated.",
+    ),
+)
+
+CHECK_IN, CHECK_OUT = EventType.CHECK_IN, EventType.CHECK_OUT
+UPDATE, STATUS_CHANGE = EventType.LOCATION_UPDATE, EventType.STATUS_CHANGE
+GRANTED, DENIED, TIMEOUT = LocationFlag.GRANTED, LocationFlag.DENIED, LocationFlag.TIMEOUT
+
+SESSIONS: tuple[DemoSession, ...] = (
+    # Open now: checked in at the meeting under way, position confirmed since.
+    DemoSession(
+        key="maria-portland-today",
+        contact="maria-gonzalez",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.CHECKED_IN,
+        anchor="now",
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-22), fix=(6, -4), accuracy=11),
+            DemoEvent(UPDATE, GRANTED, minutes(-6), fix=(-12, 9), accuracy=8),
+        ),
+    ),
+    # Open now: tried to check in from across downtown, then lost GPS; not checked in.
+    DemoSession(
+        key="james-portland-today",
+        contact="james-carter",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.ACTIVE,
+        anchor="now",
+        events=(
+            DemoEvent(CHECK_IN, DENIED, minutes(-9), fix=(430, 520), accuracy=24),
+            DemoEvent(UPDATE, TIMEOUT, minutes(-3), fix=None, accuracy=None),
+        ),
+    ),
+    DemoSession(
+        key="aisha-san-francisco-yesterday",
+        contact="aisha-johnson",
+        meeting="san-francisco-smart-recovery",
+        status=SessionStatus.COMPLETED,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-7), fix=(10, 5), accuracy=9),
+            DemoEvent(UPDATE, GRANTED, minutes(45), fix=(-8, 14), accuracy=14),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(93), fix=(18, -6), accuracy=10),
+        ),
+    ),
+    # GPS timed out indoors on the first try; the retry a minute later got a fix.
+    DemoSession(
+        key="daniel-san-francisco-yesterday",
+        contact="daniel-nguyen",
+        meeting="san-francisco-smart-recovery",
+        status=SessionStatus.COMPLETED,
+        events=(
+            DemoEvent(CHECK_IN, TIMEOUT, minutes(-2), fix=None, accuracy=None),
+            DemoEvent(CHECK_IN, GRANTED, minutes(-1), fix=(-15, -20), accuracy=18),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(91), fix=(4, 22), accuracy=12),
+        ),
+    ),
+    # Left half-way through and ended the session from a few blocks away.
+    DemoSession(
+        key="rebecca-san-francisco-yesterday",
+        contact="rebecca-thompson",
+        meeting="san-francisco-smart-recovery",
+        status=SessionStatus.ENDED,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-4), fix=(-9, 3), accuracy=13),
+            DemoEvent(UPDATE, DENIED, minutes(35), fix=(-380, 610), accuracy=30),
+            DemoEvent(
+                STATUS_CHANGE,
+                DENIED,
+                minutes(38),
+                fix=(-420, 650),
+                accuracy=27,
+                notes="Ended by the attendee before the meeting finished.",
+            ),
+        ),
+    ),
+    # No GPS at all: two timed-out check-ins, then the attendee gave up.
+    DemoSession(
+        key="sofia-san-francisco-yesterday",
+        contact="sofia-ramirez",
+        meeting="san-francisco-smart-recovery",
+        status=SessionStatus.ENDED,
+        events=(
+            DemoEvent(CHECK_IN, TIMEOUT, minutes(-3), fix=None, accuracy=None),
+            DemoEvent(CHECK_IN, TIMEOUT, minutes(-1), fix=None, accuracy=None),
+            DemoEvent(
+                STATUS_CHANGE,
+                TIMEOUT,
+                minutes(5),
+                fix=None,
+                accuracy=None,
+                notes="Ended by the attendee: the phone could not get a GPS fix.",
+            ),
+        ),
+    ),
+    DemoSession(
+        key="maria-boston-last-week",
+        contact="maria-gonzalez",
+        meeting="boston-serenity",
+        status=SessionStatus.COMPLETED,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-5), fix=(12, -7), accuracy=10),
+            DemoEvent(UPDATE, GRANTED, minutes(30), fix=(-5, 16), accuracy=12),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(62), fix=(20, 3), accuracy=9),
+        ),
+    ),
+    DemoSession(
+        key="michael-boston-last-week",
+        contact="michael-obrien",
+        meeting="boston-serenity",
+        status=SessionStatus.COMPLETED,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-8), fix=(-14, -11), accuracy=15),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(61), fix=(7, 25), accuracy=11),
+        ),
+    ),
+    # History of an attendee whose account has since been deactivated. The phone lost its fix
+    # indoors half-way through; the check-out had one again.
+    DemoSession(
+        key="robert-boston-last-week",
+        contact="robert-williams",
+        meeting="boston-serenity",
+        status=SessionStatus.COMPLETED,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-3), fix=(3, 9), accuracy=7),
+            DemoEvent(UPDATE, TIMEOUT, minutes(31), fix=None, accuracy=None),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(62), fix=(-6, 13), accuracy=16),
+        ),
+    ),
+)
+
+
+def check_geofence(meeting: DemoMeeting, event: DemoEvent) -> None:
+    """Refuse a definition whose stated flag is not the verdict the server would give."""
+    destination = Session(
+        meeting=Meeting(radius_meters=meeting.radius_meters), dest_lat=meeting.lat, dest_lng=meeting.lng
+    )
+    if event.fix is None:
+        fix = Fix(timed_out=True)
+    else:
+        fix = Fix(*offset_point(meeting.lat, meeting.lng, *event.fix), accuracy=event.accuracy)
+    verdict = verify_position(destination, fix)
+    if verdict.flag != event.flag or (event.fix is None and event.accuracy is not None):
+        raise ValueError(f"demo event {event} does not match meeting {meeting.key}: the server says {verdict.flag}")
+
+
+# --- Writing -----------------------------------------------------------------------------------
+#
+# Every row is written as real use writes it, so that the demo's pages tell the story real data
+# would: contacts and meetings are validated and saved as the staff forms and the API do (the
+# audit trail records their creation), consent goes through Contact.record_consent (its history),
+# deactivation through set_active, sessions and their events through attendance.services (the
+# verdicts, the state machine). Those stamp the time with timezone.now(), as they must; the demo
+# sets the clock instead, with time-machine, to the moment each step happens in the story.
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    present: int = 0
+
+
+@dataclass
+class SeedReport:
+    meetings: Tally = field(default_factory=Tally)
+    contacts: Tally = field(default_factory=Tally)
+    sessions: Tally = field(default_factory=Tally)
+    events: Tally = field(default_factory=Tally)
+
+
+# When contacts were enrolled and meetings scheduled, before the first run.
+ENROLLED_BEFORE = dt.timedelta(days=45)
+CONSENTED_AFTER = dt.timedelta(hours=1)
+SCHEDULED_BEFORE = dt.timedelta(days=30)
+# A session is opened shortly before its first event; a meeting or contact that is no longer
+# active was deactivated a day after its last evidence.
+OPENED_BEFORE_FIRST_EVENT = minutes(2)
+DEACTIVATED_AFTER_LAST_EVIDENCE = dt.timedelta(days=1)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Run a step of the story at `moment`: everything that reads the time (the services'
+    timezone.now(), created_at defaults, the audit trail's dates) reads this one, unmoving."""
+    with time_machine.travel(moment, tick=False):
+        yield
+
+
+def meeting_times(slot: Slot, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a meeting in `slot`, on quarter hours, in the current time zone.
+
+    The "today" slots are clamped to the local day, so that they still fall on it when the
+    seed runs just after midnight or just before it.
+    """
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    if slot == "today-now":
+        start = max(quarter - minutes(15), midnight)
+        return start, start + minutes(90)
+    if slot == "today-earlier":
+        start = max(quarter - dt.timedelta(hours=4), midnight)
+        return start, start + dt.timedelta(hours=2)
+    if slot == "today-later":
+        start = min(quarter + dt.timedelta(hours=3), midnight + dt.timedelta(hours=22))
+        return start, start + minutes(90)
+    day, hour, length = {
+        "yesterday": (-1, 18, 90),
+        "upcoming": (4, 19, 120),
+        "last-week": (-8, 7, 60),
+    }[slot]
+    start = timezone.make_aware(dt.datetime.combine(local.date() + dt.timedelta(days=day), dt.time(hour, 30)))
+    return start, start + minutes(length)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def create_validated(model: type[M], pk: str, fields: dict[str, Any]) -> M:
+    """A new row saved as the staff forms and the API save one: validated, then saved (which
+    also records its creation in the audit trail)."""
+    obj = model(pk=pk, **fields)
+    # Validate first so that a clash with rows someone else wrote (a contact with a demo email)
+    # is reported by row and field, not as an IntegrityError.
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        raise ValidationError(f"demo {model._meta.verbose_name} {obj}: {' '.join(error.messages)}") from error
+    obj.save(force_insert=True)
+    return obj
+
+
+def seed_demo(now: dt.datetime | None = None) -> SeedReport:
+    """Write every demo row that is missing, in one transaction; return what was created.
+
+    Raises django.core.exceptions.ValidationError when a demo row clashes with existing data
+    (or a service refuses a demo step); nothing is written then.
+    """
+    now = now or timezone.now()
+    report = SeedReport()
+    meeting_specs = {spec.key: spec for spec in MEETINGS}
+    for session_spec in SESSIONS:
+        for event_spec in session_spec.events:
+            check_geofence(meeting_specs[session_spec.meeting], event_spec)
+
+    with transaction.atomic():
+        meetings = {spec.key: _ensure_meeting(spec, now, report.meetings) for spec in MEETINGS}
+        contacts = {spec.key: _ensure_contact(spec, now, report.contacts) for spec in CONTACTS}
+        last_evidence: dict[str, dt.datetime] = {}
+        # In the order they happened: an attendee's session last week was over before today's opened.
+        timeline = sorted(
+            ((spec, _anchor(spec, meetings[spec.meeting][0], now)) for spec in SESSIONS),
+            key=lambda item: item[1] + _first_offset(item[0]),
+        )
+        for spec, anchor in timeline:
+            contact, meeting = contacts[spec.contact][0], meetings[spec.meeting][0]
+            session = _ensure_session(spec, contact, meeting, anchor, report)
+            last = session.events.aggregate(last=models.Max("ts_server"))["last"]
+            for pk in (contact.pk, meeting.pk):
+                last_evidence[pk] = max(last_evidence.get(pk, last), last)
+        # Last, as in the story: a meeting or contact is deactivated a day after its last
+        # evidence. Only rows this run created: staff may have reactivated one since.
+        for spec, (row, created) in [
+            *((m, meetings[m.key]) for m in MEETINGS),
+            *((c, contacts[c.key]) for c in CONTACTS),
+        ]:
+            if created and not spec.is_active:
+                moment = last_evidence.get(row.pk, row.created_at) + DEACTIVATED_AFTER_LAST_EVIDENCE
+                with clock_at(min(moment, now)):
+                    row.set_active(False)
+    return report
+
+
+def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> tuple[Meeting, bool]:
+    """The demo meeting and whether this run created it (scheduled a month before the run)."""
+    pk = demo_id("meeting", spec.key)
+    existing = Meeting.objects.filter(pk=pk).first()
+    if existing is not None:
+        tally.present += 1
+        return existing, False
+    start, end = meeting_times(spec.slot, now)
+    fields = {
+        "name": spec.name,
+        "description": spec.description,
+        "address": spec.address,
+        "lat": spec.lat,
+        "lng": spec.lng,
+        "radius_meters": spec.radius_meters,
+        "start_time": start,
+        "end_time": end,
+    }
+    with clock_at(now - SCHEDULED_BEFORE):
+        meeting = create_validated(Meeting, pk, fields)
+    tally.created += 1
+    return meeting, True
+
+
+def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[Contact, bool]:
+    """The demo contact and whether this run created it (enrolled six weeks before the run)."""
+    pk = demo_id("contact", spec.key)
+    existing = Contact.objects.filter(pk=pk).first()
+    if existing is not None:
+        tally.present += 1
+        return existing, False
+    fields = {
+        "first_name": spec.first_name,
+        "last_name": spec.last_name,
+        "email": spec.email,
+        "phone": spec.phone,
+        "notes": spec.notes,
+        # No password: staff hand each attendee a set-password link (README).
+    }
+    enrolled = now - ENROLLED_BEFORE
+    with clock_at(enrolled):
+        contact = create_validated(Contact, pk, fields)
+    if spec.consent:
+        # Given on the phone at the first sign-in, an hour after enrolment.
+        with clock_at(enrolled + CONSENTED_AFTER):
+            contact.record_consent(True, source=ConsentChange.Source.ATTENDEE)
+    tally.created += 1
+    return contact, True
+
+
+RECORD = {
+    EventType.CHECK_IN: services.check_in,
+    EventType.CHECK_OUT: services.check_out,
+    EventType.LOCATION_UPDATE: services.record_location,
+    EventType.STATUS_CHANGE: services.end_session,
+}
+
+
+def _anchor(spec: DemoSession, meeting: Meeting, now: dt.datetime) -> dt.datetime:
+    """The moment a session's event times count from."""
+    return now if spec.anchor == "now" else meeting.start_time
+
+
+def _first_offset(spec: DemoSession) -> dt.timedelta:
+    """When the session opens, from its anchor: shortly before its first event."""
+    return min(event.at for event in spec.events) - OPENED_BEFORE_FIRST_EVENT
+
+
+def _ensure_session(
+    spec: DemoSession, contact: Contact, meeting: Meeting, anchor: dt.datetime, report: SeedReport
+) -> Session:
+    # A demo session is found by its first event, whose id is derived from the definition:
+    # the session's own id is the service's to choose.
+    event_ids = [demo_id("event", f"{spec.key}/{index}") for index in range(len(spec.events))]
+    session = Session.objects.filter(events__pk=event_ids[0]).first()
+    if session is not None:
+        report.sessions.present += 1
+    else:
+        with clock_at(anchor + _first_offset(spec)), refusal_as_clash(spec):
+            session = services.start_session(contact, meeting=meeting)
+        report.sessions.created += 1
+    present = set(SessionEvent.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
+    if len(present) == len(event_ids):
+        report.events.present += len(present)
+        return session  # as it is: staff may have ended an open demo session since
+    # Event ids are keyed by position: append new events to a definition, never reorder them.
+    for index, (event, event_id) in enumerate(zip(spec.events, event_ids, strict=True)):
+        if event_id in present:
+            report.events.present += 1
+            continue
+        at = anchor + event.at
+        lat, lng = offset_point(meeting.lat, meeting.lng, *event.fix) if event.fix else (None, None)
+        fix = Fix(lat, lng, event.accuracy, timed_out=event.fix is None)
+        # Phones' clocks and the upload take a few seconds; the server's time is what counts.
+        ts_client = at - dt.timedelta(seconds=2 + index % 4)
+        event_report = EventReport(ts_client=ts_client, fix=fix, notes=event.notes, event_id=event_id)
+        with clock_at(at), refusal_as_clash(spec):
+            recorded = RECORD[event.type](session.pk, event_report, contact=contact)
+        if recorded.verdict.flag != event.flag:
+            raise ValueError(f"demo event {spec.key}/{index}: the server says {recorded.verdict.flag}")
+        session = recorded.session
+        report.events.created += 1
+    if session.status != spec.status:
+        raise ValueError(f"demo session {spec.key} ends {session.status}, not {spec.status}")
+    return session
+
+
+@contextmanager
+def refusal_as_clash(spec: DemoSession) -> Iterator[None]:
+    """A service's refusal of a demo step (a demo contact's session opened by someone else, say)
+    is reported like any other clash with existing data, and nothing is written."""
+    try:
+        yield
+    except services.AttendanceError as error:
+        raise ValidationError(f"demo session {spec.key}: {error.detail}") from error

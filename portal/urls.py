@@ -1,0 +1,21 @@
+"""The attendee's pages: scanned from a meeting's QR code, used on a phone."""
+
+from django.urls import path
+
+from portal import views as attendee
+
+app_name = "attendee"
+
+urlpatterns = [
+    path("q/<str:qr_code>/", attendee.meeting_page, name="meeting"),
+    # The QR code's own address, as printed: without the trailing slash.
+    path("q/<str:qr_code>", attendee.meeting_page, name="meeting_as_printed"),
+    path("q/<str:qr_code>/check-in/", attendee.check_in, name="check_in"),
+    path("q/<str:qr_code>/check-out/", attendee.check_out, name="check_out"),
+    path("attendee/", attendee.home, name="home"),
+    path("attendee/sign-in/", attendee.sign_in, name="sign_in"),
+    path("attendee/sign-out/", attendee.sign_out, name="sign_out"),
+    path("attendee/consent/", attendee.consent, name="consent"),
+    path("attendee/consent/withdraw/", attendee.withdraw_consent, name="withdraw_consent"),
+    path("attendee/sessions/<str:pk>/end/", attendee.end_session, name="end_session"),
+]

@@ -1,0 +1,322 @@
+"""The attendee's pages, opened on a phone from a meeting's QR code.
+
+An attendee signs in with the contact's email and password; the browser session holds the
+contact's id under its own key, apart from (and never touching) a staff sign-in. Check-ins and
+check-outs go through attendance.services, exactly as the API's do.
+"""
+
+import functools
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from access import limits, throttles
+from access.authentication import authenticate_contact
+from attendance import services
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from contacts.models import Contact
+from core.templatetags.staff import when
+from meetings.models import Meeting
+from portal.forms import PositionForm, SignInForm
+
+SESSION_KEY = "attendee_contact_id"
+SIGNED_IN_AT_KEY = "attendee_signed_in_at"  # seconds since the epoch
+RECENT_SESSIONS = 20
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+def attendee_page(view: Callable) -> Callable:
+    """Never cached, and no Referer header carries the address (the QR code) to another site.
+    (Not "no-referrer": browsers then send "Origin: null" with the page's own POST, which the
+    CSRF check rightly refuses.)"""
+
+    @never_cache
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapper
+
+
+def signed_in_contact(request: HttpRequest) -> Contact | None:
+    """The attendee signed in on this browser; None once their password changed (or they were
+    deactivated) after they signed in here, as their API tokens end then too."""
+    contact_id = request.session.get(SESSION_KEY)
+    if contact_id is None:
+        return None
+    contact = Contact.objects.active().filter(pk=contact_id).first()
+    if contact is None or contact.credentials_changed_at is None:
+        return contact
+    signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+    if signed_in_at is None or contact.credentials_changed_at.timestamp() > signed_in_at:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return contact
+
+
+def _redirect_with_next(url_name: str, next_url: str) -> HttpResponseRedirect:
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': next_url})}")
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return default
+
+
+def _not_found(request: HttpRequest, status: int = 404, *, gone: bool = False) -> HttpResponse:
+    return render(request, "attendee/not_found.html", {"gone": gone}, status=status)
+
+
+def _meeting_for(qr_code: str) -> tuple[Meeting | None, int]:
+    """The meeting behind a scanned code, or None with the status to answer (404, or 410 when inactive)."""
+    meeting = Meeting.objects.filter(qr_code=qr_code).first()
+    if meeting is None:
+        return None, 404
+    if not meeting.is_active:
+        return None, 410
+    return meeting, 200
+
+
+# --- Signing in -------------------------------------------------------------------------------
+
+
+@attendee_page
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, reverse("attendee:home"))
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email, password = form.cleaned_data["email"], form.cleaned_data["password"]
+        wait = limits.ATTENDEE.retry_after(request, email)
+        if wait is not None:
+            response = render(request, "attendee/too_many_attempts.html", {}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        contact = authenticate_contact(email, password)
+        if contact is None:
+            limits.ATTENDEE.failed(request, email)
+            form.add_error(None, WRONG_CREDENTIALS)
+        else:
+            limits.ATTENDEE.succeeded(request, email)
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = str(contact.pk)
+            request.session[SIGNED_IN_AT_KEY] = timezone.now().timestamp()
+            return redirect(next_url)
+    return render(request, "attendee/sign_in.html", {"form": form, "next": next_url})
+
+
+@require_POST
+@attendee_page
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(SIGNED_IN_AT_KEY, None)
+    messages.info(request, "You are signed out.")
+    return redirect("attendee:sign_in")
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+@attendee_page
+def consent(request: HttpRequest) -> HttpResponse:
+    contact = signed_in_contact(request)
+    if contact is None:
+        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+    next_url = _safe_next(request, reverse("attendee:home"))
+    if request.method == "POST":
+        contact.record_consent(True, source="attendee")
+        messages.success(request, "Thank you: you agreed to share your location when you check in and out.")
+        return redirect(next_url)
+    return render(request, "attendee/consent.html", {"contact": contact, "next": next_url})
+
+
+@attendee_page
+def withdraw_consent(request: HttpRequest) -> HttpResponse:
+    contact = signed_in_contact(request)
+    if contact is None:
+        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+    if request.method == "POST":
+        contact.record_consent(False, source="attendee")
+        messages.success(request, "You withdrew your consent: your location is no longer collected.")
+        return redirect("attendee:home")
+    return render(request, "attendee/withdraw_consent.html", {"contact": contact})
+
+
+# --- The meeting page and its check-in ----------------------------------------------------------
+
+
+def _latest_check_in(session: Session) -> SessionEvent | None:
+    return (
+        session.events.filter(type=EventType.CHECK_IN, location_flag=LocationFlag.GRANTED)
+        .order_by("-ts_server")
+        .first()
+    )
+
+
+@attendee_page
+def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
+    meeting, status = _meeting_for(qr_code)
+    if meeting is None:
+        return _not_found(request, status, gone=status == 410)
+    contact = signed_in_contact(request)
+    context: dict = {"meeting": meeting, "contact": contact}
+    if contact is not None:
+        open_session = Session.objects.select_related("meeting").open_for(contact.id)
+        if open_session is not None and open_session.meeting_id == meeting.id:
+            context["session"] = open_session
+            if open_session.status == SessionStatus.CHECKED_IN:
+                check_in_event = _latest_check_in(open_session)
+                context["checked_in_at"] = check_in_event.ts_server if check_in_event else None
+        else:
+            context["other_session"] = open_session
+    return render(request, "attendee/meeting.html", context)
+
+
+def _session_for_event(
+    request: HttpRequest, contact: Contact, meeting: Meeting, event_id: str, type: EventType
+) -> Session | HttpResponse:
+    """The session the posted event belongs to, starting one at this meeting for a check-in,
+    or the page to answer instead. A retry (an event id already stored) goes to the event's own
+    session, even if closed since. Raises AttendanceError when a session cannot be started."""
+    previous = SessionEvent.objects.filter(pk=event_id).select_related("session").first()
+    if previous is not None:
+        if previous.session.contact_id != contact.id:
+            messages.error(request, "Nothing was recorded: reload this page and try again.")
+            return redirect("attendee:meeting", meeting.qr_code)
+        return previous.session
+    open_session = Session.objects.select_related("meeting").open_for(contact.id)
+    if open_session is not None and open_session.meeting_id == meeting.id:
+        return open_session
+    if open_session is not None:
+        context = {
+            "meeting": meeting,
+            "other_session": open_session,
+            "next": reverse("attendee:meeting", args=[meeting.qr_code]),
+        }
+        return render(request, "attendee/other_session_open.html", context, status=409)
+    if type != EventType.CHECK_IN:
+        messages.error(request, "You are not checked in at this meeting.")
+        return redirect("attendee:meeting", meeting.qr_code)
+    return services.start_session(contact, meeting=meeting)
+
+
+def _outcome_message(type: EventType, recorded: services.RecordedEvent) -> str:
+    verdict = recorded.verdict
+    parts = [f"{type.label} recorded at {when(recorded.event.ts_server)} (server time).", verdict.explanation]
+    if verdict.distance_m is not None:
+        parts.append(
+            f"Distance from the meeting: {verdict.distance_m:.0f} m (must be within {verdict.radius_m:.0f} m)."
+        )
+    return " ".join(parts)
+
+
+def _record_event(request: HttpRequest, qr_code: str, type: EventType, operation: Callable) -> HttpResponse:
+    meeting, status = _meeting_for(qr_code)
+    if meeting is None:
+        return _not_found(request, status, gone=status == 410)
+    here = reverse("attendee:meeting", args=[meeting.qr_code])
+    contact = signed_in_contact(request)
+    if contact is None:
+        return _redirect_with_next("attendee:sign_in", here)
+    if not contact.consent_granted:
+        return _redirect_with_next("attendee:consent", here)
+    # The API's limit on events, counted together with the attendee's tokens.
+    wait = throttles.event_wait(throttles.contact_account(contact.pk), limits.client_address(request))
+    if wait is not None:
+        response = render(request, "attendee/too_many_events.html", {"meeting": meeting}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    form = PositionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "attendee/bad_request.html", {"form": form, "meeting": meeting}, status=400)
+    report = form.report()
+    try:
+        # One transaction: a refused check-in leaves no session started for it either.
+        with transaction.atomic():
+            session = _session_for_event(request, contact, meeting, report.event_id, type)
+            if isinstance(session, HttpResponse):
+                return session
+            recorded = operation(session.id, report, contact=contact)
+    except services.SessionNotFound:
+        return _not_found(request)
+    except services.AttendanceError as error:
+        messages.error(request, error.detail)
+        return redirect(here)
+    if recorded.verdict.flag == LocationFlag.GRANTED:
+        messages.success(request, _outcome_message(type, recorded))
+    else:
+        messages.warning(request, _outcome_message(type, recorded))
+    return redirect(here)
+
+
+@require_POST
+@attendee_page
+def check_in(request: HttpRequest, qr_code: str) -> HttpResponse:
+    return _record_event(request, qr_code, EventType.CHECK_IN, services.check_in)
+
+
+@require_POST
+@attendee_page
+def check_out(request: HttpRequest, qr_code: str) -> HttpResponse:
+    return _record_event(request, qr_code, EventType.CHECK_OUT, services.check_out)
+
+
+@require_POST
+@attendee_page
+def end_session(request: HttpRequest, pk: str) -> HttpResponse:
+    """End the attendee's open session elsewhere, so that one can start here."""
+    contact = signed_in_contact(request)
+    if contact is None:
+        return _redirect_with_next("attendee:sign_in", reverse("attendee:home"))
+    report = services.EventReport(
+        ts_client=timezone.now(),
+        fix=services.Fix(timed_out=True),
+        notes="Ended by the attendee to start another session",
+    )
+    try:
+        services.end_session(pk, report, contact=contact)
+    except services.SessionNotFound:
+        return _not_found(request)
+    except services.AttendanceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Your other session is ended. You can check in here now.")
+    return redirect(_safe_next(request, reverse("attendee:home")))
+
+
+# --- Home -------------------------------------------------------------------------------------
+
+
+def _first_event_time(type: EventType, **filters) -> Subquery:
+    events = SessionEvent.objects.filter(session=OuterRef("pk"), type=type, **filters).order_by("ts_server")
+    return Subquery(events.values("ts_server")[:1])
+
+
+@attendee_page
+def home(request: HttpRequest) -> HttpResponse:
+    contact = signed_in_contact(request)
+    if contact is None:
+        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+    sessions = (
+        Session.objects.filter(contact=contact)
+        .select_related("meeting")
+        .annotate(
+            checked_in_at=_first_event_time(EventType.CHECK_IN, location_flag=LocationFlag.GRANTED),
+            checked_out_at=_first_event_time(EventType.CHECK_OUT),
+        )
+        .order_by("-created_at")[:RECENT_SESSIONS]
+    )
+    return render(request, "attendee/home.html", {"contact": contact, "sessions": sessions})

@@ -1,0 +1,142 @@
+"""Forms for the staff contact pages and the attendee's set-password page."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet, TextField, Value
+from django.db.models.functions import Concat
+
+from contacts.fields import EmailAddressField
+from contacts.models import Contact
+
+PHONE_CHARACTERS = "0123456789+-(). "
+YES_NO_ALL = [("yes", "Yes"), ("no", "No"), ("all", "All")]
+
+
+class ContactFilterForm(forms.Form):
+    """The contact list's search box and filters. Unknown values fall back to the defaults,
+    so a hand-edited address still shows a list."""
+
+    q = forms.CharField(label="Name, email or phone", required=False)
+    active = forms.ChoiceField(label="Active", choices=YES_NO_ALL, required=False)
+    consent = forms.ChoiceField(label="GPS consent", choices=YES_NO_ALL, required=False)
+
+    DEFAULTS = {"q": "", "active": "yes", "consent": "all"}
+
+    def __init__(self, data: dict) -> None:
+        super().__init__({**self.DEFAULTS, **{key: value for key, value in data.items() if value}})
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+
+    @property
+    def search(self) -> str:
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        return self.cleaned_data.get("q", "").strip()
+
+    def filter(self, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
+        """Contacts matching the search and the active and consent filters. A search that looks
+        like a phone number matches phones by digits; anything else must match every word
+        somewhere in the name or the email."""
+        self.is_valid()
+        values = {**self.DEFAULTS, **{key: value for key, value in self.cleaned_data.items() if value}}
+        query = self.search
+        digits = "".join(char for char in query if char.isdigit())
+        if len(digits) >= 3 and not query.strip(PHONE_CHARACTERS):
+            # Phones are stored in E.164 (+15035550100), so "(503) 555-0100" finds it by digits.
+            queryset = queryset.filter(phone__contains=digits)
+        elif query:
+            # One text per row instead of three case-insensitive comparisons: the search reads
+            # every row (no index serves "contains"), and this costs half as much. icontains, not
+            # Lower() and contains: SQLite's LOWER() folds ASCII only (compliance/sqlite.py).
+            name_and_email = Concat(
+                "first_name", Value(" "), "last_name", Value(" "), "email", output_field=TextField()
+            )
+            queryset = queryset.alias(name_and_email=name_and_email)
+            for word in query.split():
+                queryset = queryset.filter(name_and_email__icontains=word)
+        for name, field in (("active", "is_active"), ("consent", "consent_granted")):
+            if values[name] in ("yes", "no"):
+                queryset = queryset.filter(**{field: values[name] == "yes"})
+        return queryset
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "ghl_contact_id", "notes"]
+        field_classes = {"email": EmailAddressField}
+        error_messages = {
+            "email": {"unique": "A contact with this email already exists."},
+            "ghl_contact_id": {"unique": "Another contact already has this GoHighLevel id."},
+        }
+        help_texts = {
+            "notes": "Seen by staff only.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        phone = self.fields["phone"]
+        phone.error_messages["invalid"] = (
+            "Enter a phone number with its country code, such as +1 503 555 0100, "
+            f"or a {settings.PHONENUMBER_DEFAULT_REGION} number such as (503) 555-0100."
+        )
+        phone.help_text = (
+            f"With the country code, e.g. +1 503 555 0100; without one, it is read as a "
+            f"{settings.PHONENUMBER_DEFAULT_REGION} number."
+        )
+        phone.widget.input_type = "tel"
+        # Staff type someone else's details: their browser must not offer its own.
+        for name in ("first_name", "last_name", "email", "phone"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["notes"].widget.attrs["rows"] = 3
+        # Blank notes are stored as NULL, as the API and the admin store them: "" would show in
+        # the audit trail as a change from nothing to nothing.
+        self.fields["notes"].empty_value = None
+
+
+class GrantConsentForm(forms.Form):
+    note = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where the signed paper form is kept, or who witnessed it.",
+    )
+
+
+class WithdrawConsentForm(forms.Form):
+    note = forms.CharField(
+        label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, if known."
+    )
+
+
+class ChoosePasswordForm(forms.Form):
+    """An attendee's new password, typed twice and checked by the site's password validators."""
+
+    password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text=" ".join(password_validation.password_validators_help_texts()),
+    )
+    password2 = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, contact: Contact, *args, **kwargs) -> None:
+        self.contact = contact
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2:
+            if password1 != password2:
+                self.add_error("password2", ValidationError("The two passwords differ.", code="password_mismatch"))
+            else:
+                try:
+                    # Contact has the attributes the similarity validator compares (names, email).
+                    password_validation.validate_password(password1, user=self.contact)
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,92 @@
+"""Forms for the staff meeting pages."""
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from core.timezones import LocalDateTimeFormField
+from meetings.models import Meeting
+
+# What a phone's date-and-time picker sends and expects: no seconds, no time zone (the site's).
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format=DATETIME_LOCAL_FORMAT)
+
+
+class MinuteDateTimeField(LocalDateTimeFormField):
+    """A date and time to the minute, as the picker shows it, in the site's time zone."""
+
+    widget = DateTimeLocalInput
+
+    def has_changed(self, initial: dt.datetime | None, data: object) -> bool:
+        # A stored time with seconds is shown rounded down; sent back as shown, it is unchanged.
+        if isinstance(initial, dt.datetime):
+            initial = initial.replace(second=0, microsecond=0)
+        return super().has_changed(initial, data)
+
+
+class MeetingForm(forms.ModelForm):
+    """Create or change a meeting. The model's validators (coordinate ranges, radius) and its
+    clean() (end after start) do the checking, so the API and these pages agree."""
+
+    class Meta:
+        model = Meeting
+        fields = ["name", "description", "address", "lat", "lng", "radius_meters", "start_time", "end_time"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        field_classes = {"start_time": MinuteDateTimeField, "end_time": MinuteDateTimeField}
+        labels = {"start_time": "Starts", "end_time": "Ends"}
+        help_texts = {
+            "address": "As attendees will read it on the poster.",
+            "lat": "Decimal degrees, north positive, for example 45.51934.",
+            "lng": "Decimal degrees, east positive, for example -122.68307.",
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("start_time", "end_time"):
+            self.fields[name].help_text = f"Local time ({settings.TIME_ZONE})."
+
+    def clean_start_time(self) -> dt.datetime | None:
+        return self._keep_seconds("start_time")
+
+    def clean_end_time(self) -> dt.datetime | None:
+        return self._keep_seconds("end_time")
+
+    def _keep_seconds(self, name: str) -> dt.datetime | None:
+        # The picker shows minutes only: a time saved with seconds (through the API) comes back
+        # rounded down. Unless the person changed it, keep the stored value, so that editing
+        # the name does not quietly move the meeting's times in the audit trail.
+        value = self.cleaned_data.get(name)
+        stored = getattr(self.instance, name) if self.instance.pk else None
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+
+class MeetingFilterForm(forms.Form):
+    """The meeting list's search box and active/inactive filter (GET)."""
+
+    STATUS_CHOICES = [("active", "Active"), ("inactive", "Inactive"), ("all", "All")]
+
+    q = forms.CharField(label="Search name or address", required=False, max_length=200)
+    status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
+
+    def filter(self, meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        """`meetings` narrowed to the search and status; active ones when the input is invalid."""
+        data = self.cleaned_data if self.is_valid() else {}
+        status = data.get("status") or "active"
+        if status != "all":
+            meetings = meetings.filter(is_active=status == "active")
+        query = (data.get("q") or "").strip()
+        if query:
+            meetings = meetings.filter(Q(name__icontains=query) | Q(address__icontains=query))
+        return meetings

@@ -1,0 +1,136 @@
+"""Staff pages for attendance: the sessions list (and its events as CSV), a session's evidence,
+ending a session, and the attendance report (page and CSV)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from attendance import reports
+from attendance.models import Session
+from attendance.services import AttendanceError, end_session_by_staff
+from core.decorators import staff_view
+from core.history import changes_for
+from core.pagination import CappedPaginator
+from staff.forms.attendance import EndSessionForm, ReportForm, SessionFilterForm
+
+SESSIONS_PER_PAGE = 50
+
+
+@require_GET
+@staff_view("attendance.view_session")
+def session_list(request: HttpRequest) -> HttpResponse:
+    form = SessionFilterForm(request.GET)
+    page = None
+    if form.is_valid():
+        ids = form.filter(Session.objects.all()).order_by("-created_at", "-id").values_list("pk", flat=True)
+        page = CappedPaginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = reports.sessions_for_page(list(page.object_list))
+        for session in page:
+            session.contact_url = reverse("contacts:detail", args=[session.contact_id])
+    filtered = any(value for key, value in request.GET.items() if key != "page")
+    return render(
+        request,
+        "attendance/session_list.html",
+        {"section": "attendance", "form": form, "page_obj": page, "filtered": filtered},
+    )
+
+
+@require_GET
+@staff_view("attendance.view_session", "attendance.view_sessionevent")
+def events_csv(request: HttpRequest) -> HttpResponse:
+    """Every event of the sessions the list's filters select, streamed a chunk at a time."""
+    form = SessionFilterForm(request.GET)
+    if not form.is_valid():
+        # The list shows the same filters with their errors.
+        messages.error(request, "The events could not be exported: correct the filters below.")
+        return redirect(f"{reverse('attendance:sessions')}?{request.GET.urlencode()}")
+    rows = reports.iter_event_rows(form.filter(Session.objects.all()))
+    response = StreamingHttpResponse(
+        reports.csv_file(reports.EVENTS_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate()}.csv"'
+    return response
+
+
+@require_GET
+@staff_view("attendance.view_session")
+def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = get_object_or_404(Session.objects.with_events(), pk=session_id)
+    context = {
+        "section": "attendance",
+        "session": session,
+        "events": reports.evidence_for(session),
+        "contact_url": reverse("contacts:detail", args=[session.contact_id]),
+        "meeting_url": reverse("meetings:detail", args=[session.meeting_id]) if session.meeting_id else None,
+        "destination_map_url": reports.map_url(session.dest_lat, session.dest_lng),
+        "changes": changes_for(session),
+    }
+    return render(request, "attendance/session_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("attendance.change_session")
+def session_end(request: HttpRequest, session_id: str) -> HttpResponse:
+    """Confirm and end an open session with a reason (attendance.services.end_session_by_staff)."""
+    session = get_object_or_404(Session.objects.select_related("contact"), pk=session_id)
+    form = EndSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            end_session_by_staff(session.id, reason=form.cleaned_data["reason"], staff_member=request.user)
+        except AttendanceError as error:
+            if error.code == AttendanceError.INVALID_TRANSITION:
+                messages.error(request, "This session is already closed; nothing was changed.")
+            else:
+                messages.error(request, error.detail)
+        else:
+            messages.success(request, "The session was ended. The reason is recorded with its events.")
+        return redirect("attendance:session", session_id=session.id)
+    return render(request, "attendance/session_end.html", {"section": "attendance", "session": session, "form": form})
+
+
+@require_GET
+@staff_view("attendance.view_session", "contacts.view_contact")
+def report(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.GET or None, initial=_default_period())
+    result = None
+    if form.is_bound and form.is_valid():
+        result = reports.build_report(form.cleaned_data["contact"], form.period, _user_name(request))
+    context = {
+        "section": "attendance",
+        "form": form,
+        "report": result,
+        "contact_url": reverse("contacts:detail", args=[result.contact.id]) if result else None,
+        "csv_query": request.GET.urlencode(),
+    }
+    return render(request, "attendance/report.html", context)
+
+
+@require_GET
+@staff_view("attendance.view_session", "contacts.view_contact")
+def report_csv(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        # The page shows the same form with its errors.
+        messages.error(request, "The report could not be exported: correct the form below.")
+        return redirect(f"{reverse('attendance:report')}?{request.GET.urlencode()}")
+    contact, period = form.cleaned_data["contact"], form.period
+    rows = reports.iter_report_rows(contact, period)
+    response = StreamingHttpResponse(reports.csv_lines(contact, rows), content_type="text/csv; charset=utf-8")
+    name = slugify(contact.full_name or contact.email) or "contact"
+    response["Content-Disposition"] = f'attachment; filename="attendance-{name}-{period.start}-{period.end}.csv"'
+    return response
+
+
+def _default_period() -> dict:
+    today = timezone.localdate()
+    return {"start": today.replace(day=1), "end": today}
+
+
+def _user_name(request: HttpRequest) -> str:
+    user = request.user
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()

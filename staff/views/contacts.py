@@ -1,0 +1,239 @@
+"""Staff pages for contacts (attendees), and the attendee's own set-password page."""
+
+from django.contrib import messages
+from django.core.paginator import Page
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from contacts.models import ConsentChange, Contact
+from contacts.setup_links import (
+    LINK_LIFETIME,
+    InvalidLink,
+    contact_for_link,
+    make_set_password_link,
+    set_password_with_link,
+)
+from core.decorators import staff_view
+from core.history import changes_for
+from core.pagination import CappedPaginator
+from core.qr import render_qr_svg
+from core.races import save_form
+from staff.forms.contacts import (
+    ChoosePasswordForm,
+    ContactFilterForm,
+    ContactForm,
+    GrantConsentForm,
+    WithdrawConsentForm,
+)
+
+PAGE_SIZE = 50
+# A search matching more is not a search: staff are asked to type more of it.
+MAX_SEARCH_RESULTS = 500
+LATEST_SESSIONS = 20
+
+
+def _with_session_summary(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    # Correlated subqueries rather than a JOIN and GROUP BY: the database computes them for the
+    # page's 50 rows only (ix_sessions_contact_id), not for every contact before paginating.
+    sessions = Session.objects.filter(contact=OuterRef("pk"))
+    counted = sessions.order_by().values("contact").annotate(n=Count("pk")).values("n")
+    return contacts.annotate(
+        session_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
+        last_session_at=Subquery(sessions.order_by("-created_at").values("created_at")[:1]),
+    )
+
+
+def _page_of(contacts: QuerySet[Contact], number: str | None, *, search: bool) -> tuple[Page, bool]:
+    """The page of `contacts` asked for, and whether a search matched too many to show."""
+    too_many = False
+    if search:
+        # A search reads the whole table (no index serves "contains"): read it once for the
+        # matching ids, in order, rather than once to count and again for the page.
+        ids = list(contacts.values_list("pk", flat=True)[: MAX_SEARCH_RESULTS + 1])
+        too_many = len(ids) > MAX_SEARCH_RESULTS
+        ids = ids[:MAX_SEARCH_RESULTS]
+    else:
+        ids = contacts.values_list("pk", flat=True)
+    page = CappedPaginator(ids, PAGE_SIZE).get_page(number)
+    # Then the page's rows by id, so that session summaries are computed for these rows only,
+    # not for every row skipped on the way to page 150.
+    rows = _with_session_summary(Contact.objects.filter(pk__in=list(page.object_list))).in_bulk()
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]  # unless deleted meanwhile
+    return page, too_many
+
+
+@staff_view("contacts.view_contact")
+def contact_list(request: HttpRequest) -> HttpResponse:
+    filters = ContactFilterForm(request.GET)
+    contacts = filters.filter(Contact.objects.all())
+    page, too_many = _page_of(contacts, request.GET.get("page"), search=bool(filters.search))
+    context = {
+        "section": "contacts",
+        "filters": filters,
+        "page_obj": page,
+        "filtered": any(request.GET.get(name) for name in filters.fields),
+        "too_many": too_many,
+        "max_search_results": MAX_SEARCH_RESULTS,
+    }
+    return render(request, "contacts/list.html", context)
+
+
+def attendance_totals(contact: Contact) -> dict[str, int]:
+    """Sessions, completed sessions and check-ins by verdict, in two queries whatever the numbers."""
+    totals = Session.objects.filter(contact=contact).aggregate(
+        sessions=Count("pk"), completed=Count("pk", filter=Q(status=SessionStatus.COMPLETED))
+    )
+    check_ins = SessionEvent.objects.filter(session__contact=contact, type=EventType.CHECK_IN)
+    totals.update(
+        check_ins.aggregate(
+            verified=Count("pk", filter=Q(location_flag=LocationFlag.GRANTED)),
+            denied=Count("pk", filter=Q(location_flag=LocationFlag.DENIED)),
+            timeouts=Count("pk", filter=Q(location_flag=LocationFlag.TIMEOUT)),
+        )
+    )
+    return totals
+
+
+@staff_view("contacts.view_contact")
+def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    context = {
+        "section": "contacts",
+        "contact": contact,
+        "consent_changes": contact.consent_changes.select_related("recorded_by"),
+        "changes": changes_for(contact),
+    }
+    # Attendance is shown to those who may read sessions: a contacts-only role sees none of it.
+    if request.user.has_perm("attendance.view_session"):
+        context["sessions"] = contact.sessions.select_related("meeting").order_by("-created_at")[:LATEST_SESSIONS]
+        context["totals"] = attendance_totals(contact)
+    return render(request, "contacts/detail.html", context)
+
+
+@staff_view("contacts.add_contact")
+def add_contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        contact = save_form(form)
+        if contact is not None:
+            messages.success(request, f"Contact {contact} added.")
+            return redirect("contacts:detail", contact.pk)
+    return render(request, "contacts/form.html", {"section": "contacts", "form": form})
+
+
+@staff_view("contacts.change_contact")
+def edit_contact(request: HttpRequest, pk: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    form = ContactForm(request.POST if request.method == "POST" else None, instance=contact)
+    if request.method == "POST" and form.is_valid() and save_form(form) is not None:
+        messages.success(request, f"Changes to {contact} saved.")
+        return redirect("contacts:detail", contact.pk)
+    return render(request, "contacts/form.html", {"section": "contacts", "form": form, "contact": contact})
+
+
+@staff_view("contacts.change_contact")
+def deactivate_contact(request: HttpRequest, pk: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    if request.method == "POST":
+        contact.set_active(False)
+        messages.success(request, f"{contact} deactivated: they can no longer sign in or check in.")
+        return redirect("contacts:detail", contact.pk)
+    return render(request, "contacts/deactivate.html", {"section": "contacts", "contact": contact})
+
+
+@require_POST
+@staff_view("contacts.change_contact")
+def reactivate_contact(request: HttpRequest, pk: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    contact.set_active(True)
+    messages.success(request, f"{contact} reactivated.")
+    return redirect("contacts:detail", contact.pk)
+
+
+def _consent_page(request: HttpRequest, pk: str, *, granted: bool) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    form = (GrantConsentForm if granted else WithdrawConsentForm)(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        contact.record_consent(
+            granted, source=ConsentChange.Source.STAFF, recorded_by=request.user, note=form.cleaned_data["note"]
+        )
+        done = "Consent given on paper recorded" if granted else "Consent withdrawn"
+        messages.success(request, f"{done} for {contact}.")
+        return redirect("contacts:detail", contact.pk)
+    return render(
+        request, "contacts/consent.html", {"section": "contacts", "contact": contact, "form": form, "granted": granted}
+    )
+
+
+@staff_view("contacts.change_contact")
+def grant_consent(request: HttpRequest, pk: str) -> HttpResponse:
+    return _consent_page(request, pk, granted=True)
+
+
+@staff_view("contacts.change_contact")
+def withdraw_consent(request: HttpRequest, pk: str) -> HttpResponse:
+    return _consent_page(request, pk, granted=False)
+
+
+@never_cache  # the page holds a working link: no copy of it in any cache
+@require_POST
+@staff_view("contacts.change_contact")
+def create_set_password_link(request: HttpRequest, pk: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    if not contact.is_active:
+        messages.error(request, f"{contact} is deactivated: reactivate them before creating a set-password link.")
+        return redirect("contacts:detail", contact.pk)
+    link = make_set_password_link(contact, request)
+    # Shown once, in this response; never stored, so a lost link is replaced by a new one.
+    messages.success(request, f"Set-password link created for {contact}.")
+    context = {
+        "section": "contacts",
+        "contact": contact,
+        "link": link,
+        "qr_svg": render_qr_svg(link.url),
+        "lifetime_hours": int(LINK_LIFETIME.total_seconds() // 3600),
+    }
+    return render(request, "contacts/set_password_link.html", context)
+
+
+def _attendee_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    # The address holds the token: no Referer header may carry it to another site. (Not
+    # "no-referrer": browsers then send "Origin: null" with the form's own POST, which the CSRF
+    # check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@never_cache
+def set_password(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the attendee holding a link chooses a password. No staff sign-in."""
+    try:
+        contact = contact_for_link(token)
+    except InvalidLink as invalid:
+        return _invalid_link(request, invalid)
+    form = ChoosePasswordForm(contact, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_password_with_link(token, form.cleaned_data["password1"])
+        except InvalidLink as invalid:  # used by another submission meanwhile
+            return _invalid_link(request, invalid)
+        return redirect("contacts:set_password_done")
+    return _attendee_page(request, "contacts/set_password.html", {"form": form, "first_name": contact.first_name})
+
+
+def _invalid_link(request: HttpRequest, invalid: InvalidLink) -> HttpResponse:
+    # One page whatever the reason, so that a link reveals nothing about whose it was;
+    # 410 when it was ours but is spent, 400 when it never was.
+    status = 400 if invalid.code == "tampered" else 410
+    return _attendee_page(request, "contacts/set_password_invalid.html", {}, status=status)
+
+
+@never_cache
+def set_password_done(request: HttpRequest) -> HttpResponse:
+    return _attendee_page(request, "contacts/set_password_done.html", {})
