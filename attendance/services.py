@@ -44,8 +44,10 @@ class AttendanceError(DomainError):
     CLIENT_TIME_IN_FUTURE = "ts_client_in_future"
     CLIENT_TIME_TOO_OLD = "ts_client_too_old"
     CLIENT_TIME_WITHOUT_OFFSET = "ts_client_without_offset"
+    NOT_CHECKED_IN = "not_checked_in"
 
     STATUS = {
+        NOT_CHECKED_IN: 409,
         OPEN_SESSION_EXISTS: 409,
         INVALID_TRANSITION: 409,
         EVENT_ID_CONFLICT: 409,
@@ -297,6 +299,72 @@ def end_session_by_staff(session_id: str, *, reason: str, staff_member: Any) -> 
     who = staff_member.get_full_name() or staff_member.get_username()
     report = EventReport(ts_client=timezone.now(), fix=Fix(timed_out=True), notes=f"Ended by staff ({who}): {reason}")
     return _record(session_id, EventType.STATUS_CHANGE, report, None, needs_consent=False, actor=staff_member)
+
+
+def record_at_meeting(contact: Contact, meeting: Meeting, type: EventType, report: EventReport) -> RecordedEvent:
+    """Record a check-in or check-out that `contact` makes at `meeting` from its QR code page.
+
+    Finds the session, in one transaction: a retry (an event id already stored) goes to that
+    event's own session, even if it is closed since; otherwise the contact's open session at
+    this meeting; otherwise a check-in opens one (a refused check-in leaves no session behind).
+    Then records the event exactly as `check_in` and `check_out` do.
+
+    Raises AttendanceError: `open_session_exists` (with `session_id`) when the open session is
+    at another place; `not_checked_in` for a check-out with no session here; `event_id_conflict`
+    for an id used on another contact's event; and every error `check_in`/`check_out` raise.
+    """
+    if type not in (EventType.CHECK_IN, EventType.CHECK_OUT):
+        raise ValueError("a meeting page records check-ins and check-outs only")
+    _check_report(report)
+    event_id = _normalise_event_id(report.event_id)
+    with transaction.atomic():
+        if event_id is not None:
+            previous = SessionEvent.objects.filter(pk=event_id).select_related("session").first()
+            if previous is not None:
+                if previous.session.contact_id != contact.id:
+                    raise AttendanceError(
+                        AttendanceError.EVENT_ID_CONFLICT,
+                        "An event with this id already exists; nothing was recorded. Reload the page and try again.",
+                        event_id=event_id,
+                    )
+                return _record(previous.session_id, type, report, contact)
+        session = _session_at(contact, meeting, type)
+        return _record(session.id, type, report, contact)
+
+
+def _session_at(contact: Contact, meeting: Meeting, type: EventType) -> Session:
+    """The contact's open session at `meeting`, opened by a check-in when there is none."""
+    session = _open_session_here(contact, meeting, type)
+    if session is not None:
+        return session
+    try:
+        return start_session(contact, meeting=meeting)
+    except AttendanceError as error:
+        if error.code != AttendanceError.OPEN_SESSION_EXISTS:
+            raise
+    # A concurrent request (a double tap) opened one between the look and the insert, and the
+    # unique constraint refused this one: look again, to get what arriving second would get.
+    session = _open_session_here(contact, meeting, type)
+    if session is None:
+        raise AttendanceError(AttendanceError.OPEN_SESSION_EXISTS, "Another session was opened at the same moment.")
+    return session
+
+
+def _open_session_here(contact: Contact, meeting: Meeting, type: EventType) -> Session | None:
+    """The contact's open session when it is at `meeting`; None when a check-in may open one.
+    Raises AttendanceError when the open session is elsewhere, or for a check-out with none."""
+    open_session = Session.objects.open_for(contact.id)
+    if open_session is not None and open_session.meeting_id == meeting.id:
+        return open_session
+    if open_session is not None:
+        raise AttendanceError(
+            AttendanceError.OPEN_SESSION_EXISTS,
+            "You have another session open; end it before checking in here.",
+            session_id=open_session.id,
+        )
+    if type != EventType.CHECK_IN:
+        raise AttendanceError(AttendanceError.NOT_CHECKED_IN, "You are not checked in at this meeting.")
+    return None
 
 
 def _record(

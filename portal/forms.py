@@ -1,9 +1,8 @@
 """Forms of the attendee pages: sign-in, and the position a phone's browser posts."""
 
-import uuid
+import datetime as dt
 
 from django import forms
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from attendance.services import EventReport, Fix
@@ -18,40 +17,32 @@ class SignInForm(forms.Form):
 
 
 class PositionForm(forms.Form):
-    """The hidden fields static/js/checkin.js fills in before posting a check-in or check-out."""
+    """The hidden fields static/js/checkin.js fills in before posting a check-in or check-out.
 
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
-    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
-    accuracy = forms.FloatField(required=False, min_value=0)
+    Parsing only: every rule about the values (ranges, the UTC offset, the event id's form, a
+    position or a timeout) is attendance.services', which the API's answers come from too."""
+
+    lat = forms.FloatField(required=False)
+    lng = forms.FloatField(required=False)
+    accuracy = forms.FloatField(required=False)
     ts_client = forms.CharField(max_length=40)
-    event_id = forms.UUIDField()
+    event_id = forms.CharField(max_length=64)
     gps_timeout = forms.BooleanField(required=False)
 
-    def clean_ts_client(self):
+    def clean_ts_client(self) -> dt.datetime:
+        # Only parsed here: whether it has an offset, and is not too old or ahead, is the
+        # service's rule (attendance.services), for the API and this page alike.
         try:
             value = parse_datetime(self.cleaned_data["ts_client"])
         except ValueError:
             value = None
         if value is None:
             raise forms.ValidationError("The phone's time is not a date and time in ISO 8601.")
-        if timezone.is_naive(value):
-            raise forms.ValidationError("The phone's time has no UTC offset.")
         return value
-
-    def clean_event_id(self) -> str:
-        value: uuid.UUID = self.cleaned_data["event_id"]
-        if value.version != 4:
-            raise forms.ValidationError("The event id is not a random UUID (version 4).")
-        return str(value)
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("gps_timeout") and not self.errors and (data.get("lat") is None or data.get("lng") is None):
-            raise forms.ValidationError("No position was sent: location and JavaScript must be on.")
-        return data
 
     def report(self) -> EventReport:
         data = self.cleaned_data
-        # A phone that found no position: none is recorded, whatever else was sent.
+        # A phone that found no position: none is recorded, whatever else was sent. A position
+        # out of range, or none without a timeout, is the service's to refuse.
         fix = Fix(timed_out=True) if data["gps_timeout"] else Fix(data["lat"], data["lng"], data["accuracy"])
         return EventReport(ts_client=data["ts_client"], fix=fix, event_id=data["event_id"])

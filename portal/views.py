@@ -10,7 +10,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -33,6 +32,14 @@ SESSION_KEY = "attendee_contact_id"
 SIGNED_IN_AT_KEY = "attendee_signed_in_at"  # seconds since the epoch
 RECENT_SESSIONS = 20
 WRONG_CREDENTIALS = "Wrong email or password."
+# Refusals of what the page's script posted (not of anything the attendee did): answered with
+# the "nothing was recorded" page, as a post the form cannot parse is.
+UNUSABLE_POST = {
+    services.AttendanceError.CLIENT_TIME_WITHOUT_OFFSET,
+    services.AttendanceError.INVALID_EVENT_ID,
+    services.AttendanceError.INVALID_POSITION,
+    services.AttendanceError.POSITION_REQUIRED,
+}
 
 
 def attendee_page(view: Callable) -> Callable:
@@ -185,37 +192,9 @@ def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
     return render(request, "attendee/meeting.html", context)
 
 
-def _session_for_event(
-    request: HttpRequest, contact: Contact, meeting: Meeting, event_id: str, type: EventType
-) -> Session | HttpResponse:
-    """The session the posted event belongs to, starting one at this meeting for a check-in,
-    or the page to answer instead. A retry (an event id already stored) goes to the event's own
-    session, even if closed since. Raises AttendanceError when a session cannot be started."""
-    previous = SessionEvent.objects.filter(pk=event_id).select_related("session").first()
-    if previous is not None:
-        if previous.session.contact_id != contact.id:
-            messages.error(request, "Nothing was recorded: reload this page and try again.")
-            return redirect("attendee:meeting", meeting.qr_code)
-        return previous.session
-    open_session = Session.objects.select_related("meeting").open_for(contact.id)
-    if open_session is not None and open_session.meeting_id == meeting.id:
-        return open_session
-    if open_session is not None:
-        context = {
-            "meeting": meeting,
-            "other_session": open_session,
-            "next": reverse("attendee:meeting", args=[meeting.qr_code]),
-        }
-        return render(request, "attendee/other_session_open.html", context, status=409)
-    if type != EventType.CHECK_IN:
-        messages.error(request, "You are not checked in at this meeting.")
-        return redirect("attendee:meeting", meeting.qr_code)
-    return services.start_session(contact, meeting=meeting)
-
-
-def _outcome_message(type: EventType, recorded: services.RecordedEvent) -> str:
+def _outcome_message(event_type: EventType, recorded: services.RecordedEvent) -> str:
     verdict = recorded.verdict
-    parts = [f"{type.label} recorded at {when(recorded.event.ts_server)} (server time).", verdict.explanation]
+    parts = [f"{event_type.label} recorded at {when(recorded.event.ts_server)} (server time).", verdict.explanation]
     if verdict.distance_m is not None:
         parts.append(
             f"Distance from the meeting: {verdict.distance_m:.0f} m (must be within {verdict.radius_m:.0f} m)."
@@ -223,7 +202,9 @@ def _outcome_message(type: EventType, recorded: services.RecordedEvent) -> str:
     return " ".join(parts)
 
 
-def _record_event(request: HttpRequest, qr_code: str, type: EventType, operation: Callable) -> HttpResponse:
+def _record_event(request: HttpRequest, qr_code: str, event_type: EventType) -> HttpResponse:
+    """Parse the posted position, hand it to attendance.services.record_at_meeting (which
+    decides everything: the session, retries, consent, the verdict) and show its answer."""
     meeting, status = _meeting_for(qr_code)
     if meeting is None:
         return _not_found(request, status, gone=status == 410)
@@ -231,8 +212,6 @@ def _record_event(request: HttpRequest, qr_code: str, type: EventType, operation
     contact = signed_in_contact(request)
     if contact is None:
         return _redirect_with_next("attendee:sign_in", here)
-    if not contact.consent_granted:
-        return _redirect_with_next("attendee:consent", here)
     # The API's limit on events, counted together with the attendee's tokens.
     wait = throttles.event_wait(throttles.contact_account(contact.pk), limits.client_address(request))
     if wait is not None:
@@ -241,37 +220,49 @@ def _record_event(request: HttpRequest, qr_code: str, type: EventType, operation
         return response
     form = PositionForm(request.POST)
     if not form.is_valid():
-        return render(request, "attendee/bad_request.html", {"form": form, "meeting": meeting}, status=400)
-    report = form.report()
+        errors = [f"{name}: {error}" for name, messages_ in form.errors.items() for error in messages_]
+        return _nothing_recorded(request, meeting, errors)
     try:
-        # One transaction: a refused check-in leaves no session started for it either.
-        with transaction.atomic():
-            session = _session_for_event(request, contact, meeting, report.event_id, type)
-            if isinstance(session, HttpResponse):
-                return session
-            recorded = operation(session.id, report, contact=contact)
-    except services.SessionNotFound:
-        return _not_found(request)
+        recorded = services.record_at_meeting(contact, meeting, event_type, form.report())
     except services.AttendanceError as error:
-        messages.error(request, error.detail)
-        return redirect(here)
+        return _refused(request, meeting, error)
+    message = _outcome_message(event_type, recorded)
     if recorded.verdict.flag == LocationFlag.GRANTED:
-        messages.success(request, _outcome_message(type, recorded))
+        messages.success(request, message)
     else:
-        messages.warning(request, _outcome_message(type, recorded))
+        messages.warning(request, message)
+    return redirect(here)
+
+
+def _nothing_recorded(request: HttpRequest, meeting: Meeting, errors: list[str]) -> HttpResponse:
+    return render(request, "attendee/bad_request.html", {"errors": errors, "meeting": meeting}, status=400)
+
+
+def _refused(request: HttpRequest, meeting: Meeting, error: services.AttendanceError) -> HttpResponse:
+    """The page for a refusal by the service: each code gets what the attendee can do about it."""
+    here = reverse("attendee:meeting", args=[meeting.qr_code])
+    if error.code == services.AttendanceError.CONSENT_REQUIRED:
+        return _redirect_with_next("attendee:consent", here)
+    if error.code == services.AttendanceError.OPEN_SESSION_EXISTS and "session_id" in error.context:
+        other_session = Session.objects.filter(pk=error.context["session_id"]).first()
+        context = {"meeting": meeting, "other_session": other_session, "next": here}
+        return render(request, "attendee/other_session_open.html", context, status=409)
+    if error.code in UNUSABLE_POST:
+        return _nothing_recorded(request, meeting, [error.detail])
+    messages.error(request, error.detail)
     return redirect(here)
 
 
 @require_POST
 @attendee_page
 def check_in(request: HttpRequest, qr_code: str) -> HttpResponse:
-    return _record_event(request, qr_code, EventType.CHECK_IN, services.check_in)
+    return _record_event(request, qr_code, EventType.CHECK_IN)
 
 
 @require_POST
 @attendee_page
 def check_out(request: HttpRequest, qr_code: str) -> HttpResponse:
-    return _record_event(request, qr_code, EventType.CHECK_OUT, services.check_out)
+    return _record_event(request, qr_code, EventType.CHECK_OUT)
 
 
 @require_POST
