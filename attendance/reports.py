@@ -3,8 +3,8 @@
 Times in lists and reports are the server's: when the server received each event. The client's
 time is a claim the phone makes; the session page shows both, with the difference.
 
-A session's check-in is its verdict: of several check-ins (a denied attempt, then a verified
-one from the door), the latest verified one counts; without any, the latest attempt does.
+Which check-in, check-out and end count for a session, and the time attended, are
+attendance.queries' one definition.
 """
 
 import csv
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.queries import time_attended, with_attendance
 from attendance.services import Verdict, VerdictReason, radius_or_default, verdict_of
 from contacts.models import Contact
 from core.geo import haversine_m
@@ -72,39 +72,6 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
-# --- Check-in, check-out and end times per session, as annotations -------------------------------
-
-
-def _events_of_session(type: EventType) -> QuerySet:
-    return SessionEvent.objects.filter(session=OuterRef("pk"), type=type)
-
-
-def with_attendance(sessions: QuerySet) -> QuerySet:
-    """Annotate each session with its deciding check-in (`check_in_at`, `check_in_flag`), its
-    check-out (`check_out_at`) and its end by a status change (`ended_at`), in the same query.
-
-    The deciding check-in is the first verified one (attendance counts from then), or, when
-    none was verified, the latest attempt (whose flag says why it failed).
-    """
-    first_verified = _events_of_session(EventType.CHECK_IN).filter(location_flag=LocationFlag.GRANTED)
-    first = ("ts_server", "created_at", "id")
-    latest = ("-ts_server", "-created_at", "-id")
-    latest_attempt = _events_of_session(EventType.CHECK_IN).order_by(*latest)
-    return sessions.annotate(
-        first_verified_at=Subquery(first_verified.order_by(*first).values("ts_server")[:1]),
-        latest_attempt_at=Subquery(latest_attempt.values("ts_server")[:1]),
-        latest_attempt_flag=Subquery(latest_attempt.values("location_flag")[:1]),
-        check_in_at=Coalesce(F("first_verified_at"), F("latest_attempt_at")),
-        check_in_flag=Case(
-            When(first_verified_at__isnull=False, then=Value(LocationFlag.GRANTED.value)),
-            default=F("latest_attempt_flag"),
-            output_field=CharField(),
-        ),
-        check_out_at=Subquery(_events_of_session(EventType.CHECK_OUT).order_by(*latest).values("ts_server")[:1]),
-        ended_at=Subquery(_events_of_session(EventType.STATUS_CHANGE).order_by(*latest).values("ts_server")[:1]),
-    )
-
-
 def sessions_for_page(ids: list[str]) -> list[Session]:
     """The sessions with these ids, in this order, with their contact and `with_attendance()`'s
     times, in one query. A list pages ids first and loads the page's rows afterwards: annotating
@@ -144,13 +111,8 @@ class ReportRow:
 
     @property
     def duration(self) -> dt.timedelta | None:
-        """From the first verified check-in to the check-out; nothing without both, and nothing
-        when the check-out's server time is not after it (never a negative attendance)."""
-        if self.check_in_flag != LocationFlag.GRANTED or self.check_in_at is None or self.check_out_at is None:
-            return None
-        if self.check_out_at <= self.check_in_at:
-            return None
-        return self.check_out_at - self.check_in_at
+        """The time attended (attendance.queries.time_attended)."""
+        return time_attended(self.check_in_at, self.check_in_flag, self.check_out_at)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,8 @@ from django.views.decorators.http import require_POST
 from access import limits, throttles
 from access.authentication import authenticate_contact
 from attendance import services
-from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.models import EventType, LocationFlag, Session, SessionStatus
+from attendance.queries import with_attendance
 from contacts.models import Contact
 from core.templatetags.staff import when
 from meetings.models import Meeting
@@ -165,14 +165,6 @@ def withdraw_consent(request: HttpRequest) -> HttpResponse:
 # --- The meeting page and its check-in ----------------------------------------------------------
 
 
-def _latest_check_in(session: Session) -> SessionEvent | None:
-    return (
-        session.events.filter(type=EventType.CHECK_IN, location_flag=LocationFlag.GRANTED)
-        .order_by("-ts_server")
-        .first()
-    )
-
-
 @attendee_page
 def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
     meeting, status = _meeting_for(qr_code)
@@ -181,12 +173,11 @@ def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
     contact = signed_in_contact(request)
     context: dict = {"meeting": meeting, "contact": contact}
     if contact is not None:
-        open_session = Session.objects.select_related("meeting").open_for(contact.id)
+        open_session = with_attendance(Session.objects.select_related("meeting")).open_for(contact.id)
         if open_session is not None and open_session.meeting_id == meeting.id:
             context["session"] = open_session
             if open_session.status == SessionStatus.CHECKED_IN:
-                check_in_event = _latest_check_in(open_session)
-                context["checked_in_at"] = check_in_event.ts_server if check_in_event else None
+                context["checked_in_at"] = open_session.check_in_at
         else:
             context["other_session"] = open_session
     return render(request, "attendee/meeting.html", context)
@@ -291,23 +282,11 @@ def end_session(request: HttpRequest, pk: str) -> HttpResponse:
 # --- Home -------------------------------------------------------------------------------------
 
 
-def _first_event_time(type: EventType, **filters) -> Subquery:
-    events = SessionEvent.objects.filter(session=OuterRef("pk"), type=type, **filters).order_by("ts_server")
-    return Subquery(events.values("ts_server")[:1])
-
-
 @attendee_page
 def home(request: HttpRequest) -> HttpResponse:
     contact = signed_in_contact(request)
     if contact is None:
         return _redirect_with_next("attendee:sign_in", request.get_full_path())
-    sessions = (
-        Session.objects.filter(contact=contact)
-        .select_related("meeting")
-        .annotate(
-            checked_in_at=_first_event_time(EventType.CHECK_IN, location_flag=LocationFlag.GRANTED),
-            checked_out_at=_first_event_time(EventType.CHECK_OUT),
-        )
-        .order_by("-created_at")[:RECENT_SESSIONS]
-    )
+    sessions = with_attendance(Session.objects.filter(contact=contact).select_related("meeting"))
+    sessions = sessions.order_by("-created_at")[:RECENT_SESSIONS]
     return render(request, "attendee/home.html", {"contact": contact, "sessions": sessions})

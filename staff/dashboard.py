@@ -3,10 +3,11 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent
+from attendance.queries import verified, with_attendance
 from contacts.models import Contact
 from meetings.models import Meeting
 
@@ -28,7 +29,7 @@ class Overview:
     open_sessions: list[Session] = field(default_factory=list)
     open_session_count: int = 0
     recent_events: list[SessionEvent] = field(default_factory=list)
-    to_review: list[SessionEvent] = field(default_factory=list)
+    to_review: list[Session] = field(default_factory=list)
     to_review_count: int = 0
     without_consent: list[Contact] = field(default_factory=list)
     without_consent_count: int = 0
@@ -42,7 +43,8 @@ def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.dateti
 
 
 def todays_meetings(now: dt.datetime | None = None) -> list[Meeting]:
-    """Active meetings starting today, each with how many attendees checked in there today."""
+    """Active meetings starting today, each with how many of today's sessions there have a
+    verified check-in (attendance.queries)."""
     start, end = today_bounds(now)
     meetings = list(
         Meeting.objects.active()
@@ -51,52 +53,24 @@ def todays_meetings(now: dt.datetime | None = None) -> list[Meeting]:
     )
     # Counted apart from the meetings: today's sessions are few and indexed by created_at,
     # where a join would group every session each meeting ever had.
-    counts = dict(
-        Session.objects.filter(
-            meeting__in=meetings,
-            created_at__gte=start,
-            created_at__lt=end,
-            status__in=[SessionStatus.CHECKED_IN, SessionStatus.COMPLETED],
-        )
-        .values_list("meeting_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    todays = Session.objects.filter(meeting__in=meetings, created_at__gte=start, created_at__lt=end)
+    counts = dict(verified(with_attendance(todays)).values_list("meeting_id").annotate(n=Count("id")).order_by())
     for meeting in meetings:
         meeting.checked_in_count = counts.get(meeting.pk, 0)
     return meetings
 
 
-def check_ins_to_review(now: dt.datetime | None = None) -> QuerySet[SessionEvent]:
-    """Check-ins of the last week that were not verified (denied, or without a position), in
-    sessions where no check-in was verified."""
+def sessions_to_review(now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Sessions whose check-in (attendance.queries' deciding one) is not verified, denied or
+    without a position, and was made in the last week; the latest first."""
     since = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
-    verified_later = SessionEvent.objects.filter(
-        session=OuterRef("session"), type=EventType.CHECK_IN, location_flag=LocationFlag.GRANTED
-    )
-    return (
-        SessionEvent.objects.filter(
-            type=EventType.CHECK_IN,
-            location_flag__in=[LocationFlag.DENIED, LocationFlag.TIMEOUT],
-            ts_server__gte=since,
-        )
-        # A failed attempt followed by a verified check-in in the same session needs no review.
-        .exclude(Exists(verified_later))
-        .order_by("-ts_server")
-    )
-
-
-def latest_with_sessions(events: QuerySet[SessionEvent], limit: int) -> list[SessionEvent]:
-    """The first `limit` of `events`, with session, contact and meeting, in one query.
-
-    The limit is applied to the events alone, in a subquery: joined first, PostgreSQL fetched
-    the session, contact and meeting of every match before sorting (2,000 a week at scale).
-    """
-    return list(
-        SessionEvent.objects.filter(pk__in=events.values("pk")[:limit])
-        .select_related("session__contact", "session__meeting")
-        .order_by(*events.query.order_by)
-    )
+    # Only sessions with a check-in this week can have their deciding one this week: found by
+    # the events' time index first, so the definition is computed for a week's sessions only.
+    recent = SessionEvent.objects.filter(type=EventType.CHECK_IN, ts_server__gte=since).values("session_id")
+    sessions = with_attendance(Session.objects.filter(pk__in=recent))
+    return sessions.filter(
+        check_in_flag__in=[LocationFlag.DENIED, LocationFlag.TIMEOUT], check_in_at__gte=since
+    ).order_by("-check_in_at", "-id")
 
 
 def overview(
@@ -114,7 +88,7 @@ def overview(
         )
     if sessions:
         open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
-        review = check_ins_to_review(now)
+        review = sessions_to_review(now)
         result.open_sessions = list(
             open_sessions.select_related("contact", "meeting").order_by("-created_at")[:LIST_LENGTH]
         )
@@ -124,7 +98,7 @@ def overview(
                 :LIST_LENGTH
             ]
         )
-        result.to_review = latest_with_sessions(review, LIST_LENGTH)
+        result.to_review = list(review.select_related("contact", "meeting")[:LIST_LENGTH])
         result.to_review_count = review.count()
     if contacts:
         without_consent = Contact.objects.active().filter(consent_granted=False)

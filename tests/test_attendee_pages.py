@@ -463,7 +463,7 @@ def test_home_lists_the_attendee_s_own_recent_sessions(
     assert response.status_code == 200
     sessions = list(response.context["sessions"])
     assert [s.contact_id for s in sessions] == [contact.pk]
-    assert sessions[0].checked_in_at is not None and sessions[0].checked_out_at is None
+    assert sessions[0].check_in_at is not None and sessions[0].check_out_at is None
     assert reverse("attendee:sign_out") in response.content.decode()
 
 

@@ -41,12 +41,16 @@ def test_staff_without_any_permission_are_told_whom_to_ask(client, staff_user_wi
     assert "Ask an administrator to add you to a staff group." in page
 
 
-def test_todays_meetings_count_who_checked_in():
+def test_todays_meetings_count_sessions_with_a_verified_check_in():
     start, _ = today_bounds()
     meeting = MeetingFactory(name="Morning group", start_time=start + dt.timedelta(hours=9))
-    SessionFactory(meeting=meeting, status=SessionStatus.CHECKED_IN)
-    SessionFactory(meeting=meeting, status=SessionStatus.COMPLETED)
+    SessionEventFactory(session__meeting=meeting)  # verified
+    retried = SessionEventFactory(session__meeting=meeting, location_flag=LocationFlag.DENIED)
+    SessionEventFactory(session=retried.session)  # denied, then verified: one session, counted once
+    SessionEventFactory(session__meeting=meeting, location_flag=LocationFlag.DENIED)  # not verified
     SessionFactory(meeting=meeting, status=SessionStatus.ACTIVE)  # not checked in yet
+    # A legacy row whose status says checked in, with no verified check-in: the definition wins.
+    SessionFactory(meeting=meeting, status=SessionStatus.COMPLETED)
     MeetingFactory(name="Tomorrow", start_time=start + dt.timedelta(days=1, hours=9))
     MeetingFactory(name="Cancelled", start_time=start + dt.timedelta(hours=10), is_active=False)
 
@@ -70,17 +74,25 @@ def test_open_sessions_and_their_count():
     assert overview().open_session_count == 2
 
 
-def test_unverified_check_ins_of_the_last_week_are_to_review():
+def test_sessions_whose_check_in_of_the_last_week_is_not_verified_are_to_review():
     denied = SessionEventFactory(location_flag=LocationFlag.DENIED)
     timed_out = SessionEventFactory(timed_out=True)
     SessionEventFactory()  # verified
+    retried = SessionEventFactory(location_flag=LocationFlag.DENIED)
+    SessionEventFactory(session=retried.session)  # then verified: nothing to review
     SessionEventFactory(type=EventType.LOCATION_UPDATE, location_flag=LocationFlag.DENIED)  # not a check-in
     SessionEventFactory(location_flag=LocationFlag.DENIED, ts_server=timezone.now() - dt.timedelta(days=8))
+    twice = SessionEventFactory(location_flag=LocationFlag.DENIED)
+    SessionEventFactory(session=twice.session, timed_out=True)  # two failed attempts: one session
 
     result = overview()
 
-    assert result.to_review_count == 2
-    assert {event.pk for event in result.to_review} == {denied.pk, timed_out.pk}
+    assert result.to_review_count == 3
+    assert {session.pk for session in result.to_review} == {
+        denied.session_id,
+        timed_out.session_id,
+        twice.session_id,
+    }
 
 
 def test_active_contacts_without_consent():

@@ -83,7 +83,7 @@ def cycles(imports: list[Import]) -> list[tuple[str, str]]:
     changed = True
     while changed:  # transitive closure; a dozen packages, so the simple way is fine
         changed = False
-        for package, targets in reach.items():
+        for targets in reach.values():
             more = set().union(*(reach.get(target, set()) for target in targets)) - targets
             if more:
                 targets |= more

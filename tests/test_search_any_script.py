@@ -54,9 +54,12 @@ EXPECTED = {
 def people() -> dict[str, Contact]:
     """The contacts above, each with a session at a meeting named after them."""
     found = {}
-    for key, (first, last, email) in PEOPLE.items():
+    for index, (key, (first, last, email)) in enumerate(PEOPLE.items()):
         contact = ContactFactory(first_name=first, last_name=last, email=email)
-        meeting = MeetingFactory(name=f"{first} {last} group", address="801 SW 10th Ave, Portland")
+        # The admin also searches QR codes: a random one could hold "bob" (digits cannot).
+        meeting = MeetingFactory(
+            name=f"{first} {last} group", address="801 SW 10th Ave, Portland", qr_code=f"{index:022d}"
+        )
         SessionFactory(contact=contact, meeting=meeting, dest_name=f"{first} {last} group")
         found[key] = contact
     return found

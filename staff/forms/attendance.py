@@ -4,9 +4,10 @@ import datetime as dt
 import uuid
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
+from attendance.models import LocationFlag, SessionStatus
+from attendance.queries import with_attendance
 from attendance.reports import Period, local_midnight
 from contacts.models import Contact, normalize_email
 from meetings.models import Meeting
@@ -102,10 +103,8 @@ class SessionFilterForm(forms.Form):
         if data.get("status"):
             sessions = sessions.filter(status=data["status"])
         if data.get("flag"):
-            check_ins = SessionEvent.objects.filter(
-                session=OuterRef("pk"), type=EventType.CHECK_IN, location_flag=data["flag"]
-            )
-            sessions = sessions.filter(Exists(check_ins))
+            # The session's verdict, as its row shows it (attendance.queries), not any attempt's.
+            sessions = with_attendance(sessions).filter(check_in_flag=data["flag"])
         if data.get("start"):
             sessions = sessions.filter(created_at__gte=local_midnight(data["start"]))
         if data.get("end"):

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.models import LocationFlag, Session, SessionStatus
+from attendance.queries import with_attendance
 from contacts.models import ConsentChange, Contact
 from contacts.setup_links import (
     LINK_LIFETIME,
@@ -84,19 +85,18 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 def attendance_totals(contact: Contact) -> dict[str, int]:
-    """Sessions, completed sessions and check-ins by verdict, in two queries whatever the numbers."""
-    totals = Session.objects.filter(contact=contact).aggregate(
-        sessions=Count("pk"), completed=Count("pk", filter=Q(status=SessionStatus.COMPLETED))
+    """The contact's sessions: all, completed, and by their verdict (attendance.queries), in one
+    query whatever the numbers. Sessions, not check-ins: a denied attempt followed by a verified
+    check-in is one verified session, as the session list and the report count it."""
+    sessions = with_attendance(Session.objects.filter(contact=contact))
+    return sessions.aggregate(
+        sessions=Count("pk"),
+        completed=Count("pk", filter=Q(status=SessionStatus.COMPLETED)),
+        verified=Count("pk", filter=Q(check_in_flag=LocationFlag.GRANTED)),
+        denied=Count("pk", filter=Q(check_in_flag=LocationFlag.DENIED)),
+        timeouts=Count("pk", filter=Q(check_in_flag=LocationFlag.TIMEOUT)),
+        no_check_in=Count("pk", filter=Q(check_in_flag__isnull=True)),
     )
-    check_ins = SessionEvent.objects.filter(session__contact=contact, type=EventType.CHECK_IN)
-    totals.update(
-        check_ins.aggregate(
-            verified=Count("pk", filter=Q(location_flag=LocationFlag.GRANTED)),
-            denied=Count("pk", filter=Q(location_flag=LocationFlag.DENIED)),
-            timeouts=Count("pk", filter=Q(location_flag=LocationFlag.TIMEOUT)),
-        )
-    )
-    return totals
 
 
 @staff_view("contacts.view_contact")
@@ -110,7 +110,8 @@ def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
     }
     # Attendance is shown to those who may read sessions: a contacts-only role sees none of it.
     if request.user.has_perm("attendance.view_session"):
-        context["sessions"] = contact.sessions.select_related("meeting").order_by("-created_at")[:LATEST_SESSIONS]
+        sessions = with_attendance(contact.sessions.select_related("meeting"))
+        context["sessions"] = sessions.order_by("-created_at")[:LATEST_SESSIONS]
         context["totals"] = attendance_totals(contact)
     return render(request, "contacts/detail.html", context)
 

@@ -1,0 +1,66 @@
+"""The one definition of a session's attendance, as annotations every page, list, filter, report
+and export reads (README: "What counts, once").
+
+- The deciding check-in: the first verified check-in (attendance counts from then); when none
+  was verified, the latest attempt, whose flag says why it failed. Its flag is the session's
+  verdict: `granted` is "Verified", `denied` "Not verified", `timeout` "No position", none
+  "No check-in".
+- The check-out: the first one, the one that completed the session (the state machine refuses
+  a second; only data from before this application can hold more).
+- The end: the first status change, which ended the session.
+- The time attended: from the deciding check-in, when verified, to the check-out, when the
+  check-out's server time is after it; otherwise none (never a negative attendance).
+
+Times are the server's (when it received each event), UTC in the database.
+"""
+
+import datetime as dt
+
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from attendance.models import EventType, LocationFlag, SessionEvent
+
+FIRST = ("ts_server", "created_at", "id")
+LATEST = ("-ts_server", "-created_at", "-id")
+
+
+def _events(event_type: EventType) -> QuerySet:
+    return SessionEvent.objects.filter(session=OuterRef("pk"), type=event_type)
+
+
+def with_attendance(sessions: QuerySet) -> QuerySet:
+    """`sessions` annotated, in the same query, with `check_in_at` and `check_in_flag` (the
+    deciding check-in), `check_out_at` (the check-out) and `ended_at` (the end by a status
+    change), each None when the session has none."""
+    first_verified = _events(EventType.CHECK_IN).filter(location_flag=LocationFlag.GRANTED).order_by(*FIRST)
+    latest_attempt = _events(EventType.CHECK_IN).order_by(*LATEST)
+    return sessions.annotate(
+        first_verified_at=Subquery(first_verified.values("ts_server")[:1]),
+        latest_attempt_at=Subquery(latest_attempt.values("ts_server")[:1]),
+        latest_attempt_flag=Subquery(latest_attempt.values("location_flag")[:1]),
+        check_in_at=Coalesce(F("first_verified_at"), F("latest_attempt_at")),
+        check_in_flag=Case(
+            When(first_verified_at__isnull=False, then=Value(LocationFlag.GRANTED.value)),
+            default=F("latest_attempt_flag"),
+            output_field=CharField(),
+        ),
+        check_out_at=Subquery(_events(EventType.CHECK_OUT).order_by(*FIRST).values("ts_server")[:1]),
+        ended_at=Subquery(_events(EventType.STATUS_CHANGE).order_by(*FIRST).values("ts_server")[:1]),
+    )
+
+
+def verified(sessions: QuerySet) -> QuerySet:
+    """Of `sessions` annotated by with_attendance(), those whose check-in is verified."""
+    return sessions.filter(check_in_flag=LocationFlag.GRANTED)
+
+
+def time_attended(
+    check_in_at: dt.datetime | None, check_in_flag: str | None, check_out_at: dt.datetime | None
+) -> dt.timedelta | None:
+    """From the verified deciding check-in to the check-out (with_attendance()'s values)."""
+    if check_in_flag != LocationFlag.GRANTED or check_in_at is None or check_out_at is None:
+        return None
+    if check_out_at <= check_in_at:
+        return None
+    return check_out_at - check_in_at
