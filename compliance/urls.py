@@ -14,11 +14,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Attendees (phones): /q/<qr_code>, the check-in pages, and the set-password page. First,
+    # so that /contacts/set-password/... is never read as a staff contact page.
+    path("", include("portal.urls")),
     path("meetings/", include("staff.urls.meetings")),
     path("contacts/", include("staff.urls.contacts")),
     path("attendance/", include("staff.urls.attendance")),
-    # Attendees (phones): /q/<qr_code> and the check-in pages.
-    path("", include("portal.urls")),
     # The admin's own sign-in form would be a fourth way in, without the sign-in limit
     # (access.limits): staff sign in at one place, which sends them back to the admin.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

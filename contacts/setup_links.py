@@ -63,7 +63,7 @@ def make_set_password_link(contact: Contact, request: HttpRequest | None = None)
     """A new link for `contact`, valid for LINK_LIFETIME or until a password is set; on
     PUBLIC_BASE_URL, or in development on the origin of `request`."""
     token = _signer().sign(f"{contact.pk}.{_fingerprint(contact)}")
-    url = public_url(reverse("contacts:set_password", args=[token]), request)
+    url = public_url(reverse("attendee:set_password", args=[token]), request)
     return SetPasswordLink(token=token, url=url, expires_at=timezone.now() + LINK_LIFETIME)
 
 

@@ -1,12 +1,15 @@
-"""Forms of the attendee pages: sign-in, and the position a phone's browser posts."""
+"""Forms of the attendee pages: sign-in, the position a phone's browser posts, a new password."""
 
 import datetime as dt
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from attendance.services import EventReport, Fix
 from contacts.fields import EmailAddressField
+from contacts.models import Contact
 
 
 class SignInForm(forms.Form):
@@ -46,3 +49,37 @@ class PositionForm(forms.Form):
         # out of range, or none without a timeout, is the service's to refuse.
         fix = Fix(timed_out=True) if data["gps_timeout"] else Fix(data["lat"], data["lng"], data["accuracy"])
         return EventReport(ts_client=data["ts_client"], fix=fix, event_id=data["event_id"])
+
+
+class ChoosePasswordForm(forms.Form):
+    """An attendee's new password, typed twice and checked by the site's password validators."""
+
+    password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text=" ".join(password_validation.password_validators_help_texts()),
+    )
+    password2 = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, contact: Contact, *args, **kwargs) -> None:
+        self.contact = contact
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2:
+            if password1 != password2:
+                self.add_error("password2", ValidationError("The two passwords differ.", code="password_mismatch"))
+            else:
+                try:
+                    # Contact has the attributes the similarity validator compares (names, email).
+                    password_validation.validate_password(password1, user=self.contact)
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return cleaned

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from portal import set_password
 from portal import views as attendee
 
 app_name = "attendee"
@@ -18,4 +19,7 @@ urlpatterns = [
     path("attendee/consent/", attendee.consent, name="consent"),
     path("attendee/consent/withdraw/", attendee.withdraw_consent, name="withdraw_consent"),
     path("attendee/sessions/<str:pk>/end/", attendee.end_session, name="end_session"),
+    # Where set-password links (printed and sent) have always pointed: keep these addresses.
+    path("contacts/set-password/done/", set_password.set_password_done, name="set_password_done"),
+    path("contacts/set-password/<str:token>/", set_password.set_password, name="set_password"),
 ]

@@ -72,7 +72,7 @@ def test_every_other_path_goes_through_the_same_validators(password, message):
 
 def test_the_set_password_page_refuses_a_weak_password(client):
     contact = ContactFactory()
-    path = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+    path = reverse("attendee:set_password", args=[make_set_password_link(contact).token])
 
     response = client.post(path, {"password1": "password", "password2": "password"})
 
@@ -94,7 +94,7 @@ def signed_in_phone(db):
 def test_a_password_chosen_through_a_set_password_link_ends_the_old_tokens(client, signed_in_phone):
     contact, phone = signed_in_phone
     assert phone.get(ME_URL).status_code == 200
-    path = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+    path = reverse("attendee:set_password", args=[make_set_password_link(contact).token])
 
     chosen = client.post(path, {"password1": "a brand new passphrase", "password2": "a brand new passphrase"})
 
@@ -178,7 +178,7 @@ PATHS = {
 @pytest.mark.parametrize("path", PATHS)
 def test_a_link_made_before_a_deactivation_stays_dead_after_reactivation(request, path, signed_in_phone):
     contact, phone = signed_in_phone
-    link = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+    link = reverse("attendee:set_password", args=[make_set_password_link(contact).token])
     toggle, actor = PATHS[path]
 
     toggle(request.getfixturevalue(actor), contact)
@@ -197,7 +197,7 @@ def test_a_new_password_signs_the_attendee_out_of_other_browsers(client, signed_
     signed_in = client.post(reverse("attendee:sign_in"), {"email": "ann@example.org", "password": STRONG})
     assert signed_in.status_code == 302
     assert client.get(reverse("attendee:home")).status_code == 200
-    path = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+    path = reverse("attendee:set_password", args=[make_set_password_link(contact).token])
 
     Client().post(path, {"password1": "a brand new passphrase", "password2": "a brand new passphrase"})
 

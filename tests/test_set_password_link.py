@@ -24,7 +24,7 @@ from tests.factories import ContactFactory
 pytestmark = pytest.mark.django_db
 
 STRONG = "tulip-harbour-gravel-42"
-DONE_URL = reverse("contacts:set_password_done")
+DONE_URL = reverse("attendee:set_password_done")
 
 
 def text(response: HttpResponse) -> str:
@@ -53,7 +53,7 @@ def contact(db):
 
 @pytest.fixture
 def link_path(contact):
-    return reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+    return reverse("attendee:set_password", args=[make_set_password_link(contact).token])
 
 
 def choose(client, path: str, password: str = STRONG, again: str | None = None) -> HttpResponse:
@@ -94,7 +94,7 @@ def test_the_token_is_never_stored(staff_client, client, contact):
     created = staff_client.post(reverse("contacts:create_set_password_link", args=[contact.pk]))
     token = created.context["link"].token
     signature = token.rsplit(":", 1)[1]
-    assert choose(client, reverse("contacts:set_password", args=[token])).status_code == 302
+    assert choose(client, reverse("attendee:set_password", args=[token])).status_code == 302
 
     for model in apps.get_models():
         for field in model._meta.get_fields():
@@ -187,7 +187,7 @@ def test_a_deactivated_contact_cannot_use_their_link(client, contact, link_path)
 def test_the_link_expires_after_72_hours(client, contact):
     now = timezone.now()
     with time_machine.travel(now, tick=False):
-        path = reverse("contacts:set_password", args=[make_set_password_link(contact).token])
+        path = reverse("attendee:set_password", args=[make_set_password_link(contact).token])
     with time_machine.travel(now + dt.timedelta(hours=71, minutes=59), tick=False):
         assert client.get(path).status_code == 200
     with time_machine.travel(now + dt.timedelta(hours=72, minutes=1), tick=False):
@@ -214,13 +214,13 @@ def tampered_tokens(contact: Contact) -> list[str]:
 
 def test_tampered_links_are_refused_without_a_hint(client, contact):
     for token in tampered_tokens(contact):
-        response = client.get(reverse("contacts:set_password", args=[token]))
+        response = client.get(reverse("attendee:set_password", args=[token]))
         assert response.status_code == 400, token
         page = text(response)
         assert "Ask your case manager for a new link." in page
         assert "Ann" not in page and "Traceback" not in page
         assert response["Referrer-Policy"] == "same-origin"
-        assert choose(client, reverse("contacts:set_password", args=[token])).status_code == 400
+        assert choose(client, reverse("attendee:set_password", args=[token])).status_code == 400
     contact.refresh_from_db()
     assert not contact.has_usable_password()
 

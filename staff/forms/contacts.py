@@ -1,9 +1,7 @@
-"""Forms for the staff contact pages and the attendee's set-password page."""
+"""Forms for the staff contact pages."""
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
@@ -106,37 +104,3 @@ class WithdrawConsentForm(forms.Form):
     note = forms.CharField(
         label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, if known."
     )
-
-
-class ChoosePasswordForm(forms.Form):
-    """An attendee's new password, typed twice and checked by the site's password validators."""
-
-    password1 = forms.CharField(
-        label="New password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
-        help_text=" ".join(password_validation.password_validators_help_texts()),
-    )
-    password2 = forms.CharField(
-        label="New password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, contact: Contact, *args, **kwargs) -> None:
-        self.contact = contact
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2:
-            if password1 != password2:
-                self.add_error("password2", ValidationError("The two passwords differ.", code="password_mismatch"))
-            else:
-                try:
-                    # Contact has the attributes the similarity validator compares (names, email).
-                    password_validation.validate_password(password1, user=self.contact)
-                except ValidationError as error:
-                    self.add_error("password1", error)
-        return cleaned

@@ -7,9 +7,6 @@ app_name = "contacts"
 urlpatterns = [
     path("", views.contact_list, name="list"),
     path("add/", views.add_contact, name="add"),
-    # For attendees, without a staff sign-in: the token is the only credential.
-    path("set-password/done/", views.set_password_done, name="set_password_done"),
-    path("set-password/<str:token>/", views.set_password, name="set_password"),
     path("<str:pk>/", views.contact_detail, name="detail"),
     path("<str:pk>/edit/", views.edit_contact, name="edit"),
     path("<str:pk>/deactivate/", views.deactivate_contact, name="deactivate"),

@@ -1,4 +1,4 @@
-"""Staff pages for contacts (attendees), and the attendee's own set-password page."""
+"""Staff pages for contacts (attendees)."""
 
 from django.contrib import messages
 from django.core.paginator import Page
@@ -12,20 +12,13 @@ from django.views.decorators.http import require_POST
 from attendance.models import LocationFlag, Session, SessionStatus
 from attendance.queries import with_attendance
 from contacts.models import ConsentChange, Contact
-from contacts.setup_links import (
-    LINK_LIFETIME,
-    InvalidLink,
-    contact_for_link,
-    make_set_password_link,
-    set_password_with_link,
-)
+from contacts.setup_links import LINK_LIFETIME, make_set_password_link
 from core.decorators import staff_view
 from core.history import changes_for
 from core.pagination import CappedPaginator
 from core.qr import render_qr_svg
 from core.races import save_form
 from staff.forms.contacts import (
-    ChoosePasswordForm,
     ContactFilterForm,
     ContactForm,
     GrantConsentForm,
@@ -200,41 +193,3 @@ def create_set_password_link(request: HttpRequest, pk: str) -> HttpResponse:
         "lifetime_hours": int(LINK_LIFETIME.total_seconds() // 3600),
     }
     return render(request, "contacts/set_password_link.html", context)
-
-
-def _attendee_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    # The address holds the token: no Referer header may carry it to another site. (Not
-    # "no-referrer": browsers then send "Origin: null" with the form's own POST, which the CSRF
-    # check rightly refuses.)
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-@never_cache
-def set_password(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: the attendee holding a link chooses a password. No staff sign-in."""
-    try:
-        contact = contact_for_link(token)
-    except InvalidLink as invalid:
-        return _invalid_link(request, invalid)
-    form = ChoosePasswordForm(contact, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            set_password_with_link(token, form.cleaned_data["password1"])
-        except InvalidLink as invalid:  # used by another submission meanwhile
-            return _invalid_link(request, invalid)
-        return redirect("contacts:set_password_done")
-    return _attendee_page(request, "contacts/set_password.html", {"form": form, "first_name": contact.first_name})
-
-
-def _invalid_link(request: HttpRequest, invalid: InvalidLink) -> HttpResponse:
-    # One page whatever the reason, so that a link reveals nothing about whose it was;
-    # 410 when it was ours but is spent, 400 when it never was.
-    status = 400 if invalid.code == "tampered" else 410
-    return _attendee_page(request, "contacts/set_password_invalid.html", {}, status=status)
-
-
-@never_cache
-def set_password_done(request: HttpRequest) -> HttpResponse:
-    return _attendee_page(request, "contacts/set_password_done.html", {})
