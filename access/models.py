@@ -3,10 +3,12 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from contacts.models import Contact
 from core.db import IdField, created_at_field
 
 
@@ -69,7 +71,12 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(
-        cls, *, contact=None, user=None, name: str = "", lifetime: dt.timedelta | None = None
+        cls,
+        *,
+        contact: Contact | None = None,
+        user: AbstractBaseUser | None = None,
+        name: str = "",
+        lifetime: dt.timedelta | None = None,
     ) -> tuple["ApiToken", str]:
         """Create a token and return it with its value, which is never stored and cannot be shown again."""
         raw = secrets.token_urlsafe(32)

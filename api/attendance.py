@@ -9,6 +9,7 @@ Attendees see and act on their own sessions only; anyone else's session answers 
 as one that does not exist. Staff see every session and pass no owner to the services.
 """
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -55,7 +56,7 @@ class Number(serializers.FloatField):
     """A finite number. Unlike DRF's FloatField, `true` is not read as 1: a phone that sends a
     boolean for a latitude has a bug, and evidence must not hide it."""
 
-    def to_internal_value(self, data: Any) -> float:
+    def to_internal_value(self, data: object) -> float:
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -69,7 +70,7 @@ class ClientDateTimeField(serializers.DateTimeField):
     `ts_client_without_offset`.
     """
 
-    def enforce_timezone(self, value: Any) -> Any:
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
         if timezone.is_naive(value):
             return value
         return super().enforce_timezone(value)
@@ -149,7 +150,7 @@ class SessionStartSerializer(serializers.Serializer):
         help_text="Staff only, and required for staff: whose session it is. Attendees start their own.",
     )
 
-    def to_internal_value(self, data: Any) -> dict:
+    def to_internal_value(self, data: object) -> dict:
         # Refused before the contact is looked up, so an attendee cannot learn which ids exist.
         if isinstance(data, Mapping) and "contact_id" in data and is_attendee(self.context["request"].user):
             raise serializers.ValidationError(

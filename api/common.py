@@ -112,7 +112,7 @@ ERROR_SCHEMA = {
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}}
 
 
-def document_shared_answers(result: dict, generator, request, public: bool) -> dict:
+def document_shared_answers(result: dict, generator: object, request: object, public: bool) -> dict:
     """drf-spectacular postprocessing hook: the answers every operation can give, whatever its
     view says, and the Error body on every error answer, so that no view can forget it.
 

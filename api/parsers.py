@@ -10,7 +10,7 @@ field, and another charset is a 415, all before any view sees the data.
 
 import codecs
 import json
-from typing import IO, Any
+from typing import IO
 
 from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
@@ -32,7 +32,7 @@ TOO_DEEP, LONE_SURROGATE = "too_deep", "lone_surrogate"
 SURROGATE_MESSAGE = "Not text: holds a lone UTF-16 surrogate (\\ud800 to \\udfff)."
 
 
-def _problem(data: Any, depth: int = 0) -> str | None:
+def _problem(data: object, depth: int = 0) -> str | None:
     """TOO_DEEP if `data` (found at `depth`) nests deeper than MAX_DEPTH, LONE_SURROGATE if a
     key or string in it is not valid Unicode text, else None. Walks with an explicit stack, so
     that checking cannot recurse either."""
@@ -57,7 +57,7 @@ def _problem(data: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _surrogate_errors(data: Any) -> dict[str, list[str]]:
+def _surrogate_errors(data: object) -> dict[str, list[str]]:
     """The usual `errors` of a validation answer, naming each top-level field whose value holds a
     lone surrogate; anything else (a key, a body that is not an object) is `non_field_errors`.
     A key that is not text cannot be named: the answer itself must be valid UTF-8."""
@@ -74,7 +74,7 @@ def _surrogate_errors(data: Any) -> dict[str, list[str]]:
 class StrictJSONParser(JSONParser):
     """application/json in UTF-8, as RFC 8259 requires; NaN and Infinity are refused (not JSON)."""
 
-    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> object:
         _, params = parse_header_parameters(media_type or self.media_type)
         charset = params.get("charset")
         if charset is not None and not _is_utf8(charset):

@@ -1,3 +1,5 @@
+from typing import Any, Never
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -105,7 +107,7 @@ class Session(models.Model):
         started = timezone.localtime(self.created_at) if self.created_at else None
         return f"{self.dest_name}, {started:%b} {started.day}, {started.year}" if started else self.dest_name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # `is_complete` mirrors the status so the two can never disagree.
         self.is_complete = self.status in CLOSED_STATUSES
         update_fields = kwargs.get("update_fields")
@@ -137,10 +139,10 @@ class AppendOnlyError(Exception):
 
 
 class SessionEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> Never:
         raise AppendOnlyError("session events cannot be updated")
 
-    def delete(self):
+    def delete(self) -> Never:
         raise AppendOnlyError("session events cannot be deleted")
 
 
@@ -213,12 +215,12 @@ class SessionEvent(models.Model):
         at = timezone.localtime(self.ts_server)
         return f"{self.get_type_display()} at {at:%Y-%m-%d %H:%M:%S %Z} ({self.get_location_flag_display()})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("session events cannot be updated")
         # Never an UPDATE, even when the id was set by the caller.
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> Never:
         raise AppendOnlyError("session events cannot be deleted")

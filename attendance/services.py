@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -286,7 +287,7 @@ def end_session(session_id: str, report: EventReport, *, contact: Contact | None
     return _record(session_id, EventType.STATUS_CHANGE, report, contact)
 
 
-def end_session_by_staff(session_id: str, *, reason: str, staff_member: Any) -> RecordedEvent:
+def end_session_by_staff(session_id: str, *, reason: str, staff_member: AbstractBaseUser) -> RecordedEvent:
     """A staff member ends an open session from the office, giving a reason.
 
     No position is collected, so the attendee's GPS consent does not matter; the event has no
@@ -301,7 +302,7 @@ def end_session_by_staff(session_id: str, *, reason: str, staff_member: Any) -> 
     return _record(session_id, EventType.STATUS_CHANGE, report, None, needs_consent=False, actor=staff_member)
 
 
-def record_at_meeting(contact: Contact, meeting: Meeting, type: EventType, report: EventReport) -> RecordedEvent:
+def record_at_meeting(contact: Contact, meeting: Meeting, event_type: EventType, report: EventReport) -> RecordedEvent:
     """Record a check-in or check-out that `contact` makes at `meeting` from its QR code page.
 
     Finds the session, in one transaction: a retry (an event id already stored) goes to that
@@ -313,7 +314,7 @@ def record_at_meeting(contact: Contact, meeting: Meeting, type: EventType, repor
     at another place; `not_checked_in` for a check-out with no session here; `event_id_conflict`
     for an id used on another contact's event; and every error `check_in`/`check_out` raise.
     """
-    if type not in (EventType.CHECK_IN, EventType.CHECK_OUT):
+    if event_type not in (EventType.CHECK_IN, EventType.CHECK_OUT):
         raise ValueError("a meeting page records check-ins and check-outs only")
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
@@ -327,14 +328,14 @@ def record_at_meeting(contact: Contact, meeting: Meeting, type: EventType, repor
                         "An event with this id already exists; nothing was recorded. Reload the page and try again.",
                         event_id=event_id,
                     )
-                return _record(previous.session_id, type, report, contact)
-        session = _session_at(contact, meeting, type)
-        return _record(session.id, type, report, contact)
+                return _record(previous.session_id, event_type, report, contact)
+        session = _session_at(contact, meeting, event_type)
+        return _record(session.id, event_type, report, contact)
 
 
-def _session_at(contact: Contact, meeting: Meeting, type: EventType) -> Session:
+def _session_at(contact: Contact, meeting: Meeting, event_type: EventType) -> Session:
     """The contact's open session at `meeting`, opened by a check-in when there is none."""
-    session = _open_session_here(contact, meeting, type)
+    session = _open_session_here(contact, meeting, event_type)
     if session is not None:
         return session
     try:
@@ -344,13 +345,13 @@ def _session_at(contact: Contact, meeting: Meeting, type: EventType) -> Session:
             raise
     # A concurrent request (a double tap) opened one between the look and the insert, and the
     # unique constraint refused this one: look again, to get what arriving second would get.
-    session = _open_session_here(contact, meeting, type)
+    session = _open_session_here(contact, meeting, event_type)
     if session is None:
         raise AttendanceError(AttendanceError.OPEN_SESSION_EXISTS, "Another session was opened at the same moment.")
     return session
 
 
-def _open_session_here(contact: Contact, meeting: Meeting, type: EventType) -> Session | None:
+def _open_session_here(contact: Contact, meeting: Meeting, event_type: EventType) -> Session | None:
     """The contact's open session when it is at `meeting`; None when a check-in may open one.
     Raises AttendanceError when the open session is elsewhere, or for a check-out with none."""
     open_session = Session.objects.open_for(contact.id)
@@ -362,18 +363,18 @@ def _open_session_here(contact: Contact, meeting: Meeting, type: EventType) -> S
             "You have another session open; end it before checking in here.",
             session_id=open_session.id,
         )
-    if type != EventType.CHECK_IN:
+    if event_type != EventType.CHECK_IN:
         raise AttendanceError(AttendanceError.NOT_CHECKED_IN, "You are not checked in at this meeting.")
     return None
 
 
 def _record(
     session_id: str,
-    type: EventType,
+    event_type: EventType,
     report: EventReport,
     contact: Contact | None,
     needs_consent: bool = True,
-    actor: Any = None,
+    actor: AbstractBaseUser | None = None,
 ) -> RecordedEvent:
     """The one way an event is written. `contact`, when given, must own the session.
     `needs_consent` is False only for staff actions that collect no position; `actor` names
@@ -381,7 +382,7 @@ def _record(
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
     try:
-        return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
+        return _record_once(session_id, event_type, report, event_id, contact, needs_consent, actor)
     except IntegrityError:
         if event_id is None:
             raise
@@ -391,41 +392,42 @@ def _record(
         # retry, event_id_conflict otherwise (another constraint fails again, and is raised).
         # (No savepoint around the insert: it would cost every check-in two round trips for a
         # race that is rare.)
-        return _record_once(session_id, type, report, event_id, contact, needs_consent, actor)
+        return _record_once(session_id, event_type, report, event_id, contact, needs_consent, actor)
 
 
 def _record_once(
     session_id: str,
-    type: EventType,
+    event_type: EventType,
     report: EventReport,
     event_id: str | None,
     contact: Contact | None,
     needs_consent: bool,
-    actor: Any,
+    actor: AbstractBaseUser | None,
 ) -> RecordedEvent:
     with transaction.atomic():
         session = _lock_session(session_id, contact)
         if event_id is not None:
-            retry = _stored_event(event_id, session, type, report)
+            retry = _stored_event(event_id, session, event_type, report)
             if retry is not None:
                 return retry
-        _refuse_inactive(session, type)
+        _refuse_inactive(session, event_type)
         if needs_consent and not session.contact.consent_granted:
             raise AttendanceError(
                 AttendanceError.CONSENT_REQUIRED,
                 "The attendee has not consented to sharing their location; no event was stored.",
             )
-        allowed_from, next_status = TRANSITIONS[type]
+        allowed_from, next_status = TRANSITIONS[event_type]
         if session.status not in allowed_from:
             raise AttendanceError(
                 AttendanceError.INVALID_TRANSITION,
-                f"A {type.label.lower()} is not possible on a session that is {session.get_status_display().lower()}.",
+                f"A {event_type.label.lower()} is not possible on a session that is "
+                f"{session.get_status_display().lower()}.",
                 status=session.status,
             )
         verdict = verify_position(session, report.fix)
         event = SessionEvent(
             session=session,
-            type=type,
+            type=event_type,
             # Stored in UTC: the instant is the same, and PostgreSQL refuses offsets beyond
             # +-15:59 that phones' clocks and Python accept (a 500 instead of the check-in).
             ts_client=report.ts_client.astimezone(dt.UTC),
@@ -439,7 +441,7 @@ def _record_once(
         if event_id is not None:
             event.id = event_id
         event.save(force_insert=True)
-        if type == EventType.CHECK_IN and verdict.flag != LocationFlag.GRANTED:
+        if event_type == EventType.CHECK_IN and verdict.flag != LocationFlag.GRANTED:
             next_status = None
         if next_status is not None:
             session.status = next_status
@@ -454,14 +456,14 @@ def _record_once(
     return RecordedEvent(event, session, verdict, created=True)
 
 
-def _stored_event(event_id: str, session: Session, type: EventType, report: EventReport) -> RecordedEvent | None:
+def _stored_event(event_id: str, session: Session, event_type: EventType, report: EventReport) -> RecordedEvent | None:
     """The answer to an event id already stored: the stored event for a retry of the same
     request; AttendanceError `event_id_conflict` when the id was used for anything else (a
     client bug that must not pass silently). None when no event has the id."""
     previous = SessionEvent.objects.filter(pk=event_id).first()
     if previous is None:
         return None
-    if _same_event(previous, session, type, report):
+    if _same_event(previous, session, event_type, report):
         return RecordedEvent(previous, session, verdict_of(session, previous), created=False)
     raise AttendanceError(
         AttendanceError.EVENT_ID_CONFLICT,
@@ -470,11 +472,11 @@ def _stored_event(event_id: str, session: Session, type: EventType, report: Even
     )
 
 
-def _refuse_inactive(session: Session, type: EventType) -> None:
+def _refuse_inactive(session: Session, event_type: EventType) -> None:
     """A deactivated contact or meeting takes no more attendance: no check-in, check-out or
     position, by any path (the API with any token, the phone page). Ending the session stays
     possible, so that staff or the attendee can close what was left open."""
-    if type == EventType.STATUS_CHANGE:
+    if event_type == EventType.STATUS_CHANGE:
         return
     if not session.contact.is_active:
         raise AttendanceError(AttendanceError.CONTACT_INACTIVE, "This contact is deactivated; nothing was recorded.")
@@ -567,11 +569,11 @@ def _normalise_event_id(event_id: str | None) -> str | None:
     return str(parsed)
 
 
-def _same_event(event: SessionEvent, session: Session, type: EventType, report: EventReport) -> bool:
+def _same_event(event: SessionEvent, session: Session, event_type: EventType, report: EventReport) -> bool:
     fix = report.fix
     return (
         event.session_id == session.id
-        and event.type == type
+        and event.type == event_type
         and event.ts_client == report.ts_client
         and event.lat == fix.lat
         and event.lng == fix.lng

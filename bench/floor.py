@@ -16,6 +16,7 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -40,13 +41,13 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
-def answer(start_response, status: str, body: dict) -> list[bytes]:
+def answer(start_response: Callable, status: str, body: dict) -> list[bytes]:
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
 
 
-def application(environ, start_response):
+def application(environ: dict, start_response: Callable) -> list[bytes]:
     match = PATH.match(environ.get("PATH_INFO", ""))
     if environ["REQUEST_METHOD"] != "POST" or not match:
         return answer(start_response, "404 Not Found", {"detail": "Not found."})

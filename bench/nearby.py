@@ -9,6 +9,7 @@ metropolitan areas, some anywhere), since attendees search where meetings are.
 import random
 import statistics
 import time
+from collections.abc import Callable
 
 from django.db import connection
 from django.test import Client
@@ -63,7 +64,7 @@ def reference_query(lat: float, lng: float) -> int:
         return len(cursor.fetchall())
 
 
-def timed(function, points) -> tuple[list[float], list[int]]:
+def timed(function: Callable, points: list[tuple[float, float]]) -> tuple[list[float], list[int]]:
     timings, found = [], []
     for lat, lng in points:
         started = time.perf_counter()

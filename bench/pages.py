@@ -5,6 +5,7 @@ import datetime as dt
 import statistics
 import sys
 import time
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -51,7 +52,7 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(self, execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
         self.count += 1
         return execute(sql, params, many, context)
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def production_environment(database_url: str) -> dict[str, str]:
 @contextmanager
 def gunicorn(
     app: str, database_url: str, *extra: str, environment: dict[str, str] | None = None, log: Path | None = None
-):
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Serve `app` (compliance.wsgi:application or bench.floor:application) on a free loopback
     port with the production gunicorn settings (and `environment` on top); yields (base URL,
     master process). The server's log (its stderr) goes to `log` when given."""

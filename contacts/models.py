@@ -1,7 +1,9 @@
 import unicodedata
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -125,7 +127,7 @@ class Contact(Deactivatable, models.Model):
     def __str__(self) -> str:
         return self.full_name or self.email
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.email:
             self.email = normalize_email(self.email)
         # However a contact is deactivated (the staff pages, the API's PATCH or DELETE, the
@@ -146,7 +148,7 @@ class Contact(Deactivatable, models.Model):
         self._was_active = self.is_active
 
     @classmethod
-    def from_db(cls, db, field_names, values) -> "Contact":
+    def from_db(cls, db: str, field_names: list[str], values: list) -> "Contact":
         contact = super().from_db(db, field_names, values)
         contact._was_active = contact.__dict__.get("is_active")
         return contact
@@ -191,7 +193,7 @@ class Contact(Deactivatable, models.Model):
         return bool(self.password_hash) and is_password_usable(self.password_hash)
 
     def record_consent(
-        self, granted: bool, *, source: str = "attendee", recorded_by=None, note: str = ""
+        self, granted: bool, *, source: str = "attendee", recorded_by: AbstractBaseUser | None = None, note: str = ""
     ) -> "ConsentChange":
         """Grant or withdraw GPS consent, stamping when it changed and keeping the change.
 

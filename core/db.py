@@ -1,8 +1,10 @@
 """Column conventions shared by every table (see the schema reference's best practices)."""
 
 import uuid
+from typing import Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ class IdField(models.CharField):
     databases hold hyphenated strings.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("primary_key", True)
         kwargs.setdefault("max_length", 36)
         kwargs.setdefault("default", new_id)
@@ -34,7 +36,7 @@ class IdField(models.CharField):
             kwargs["primary_key"] = False
         return name, path, args, kwargs
 
-    def db_type(self, connection) -> str | None:
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
         if connection.vendor == "postgresql":
             # The same type as varchar(36), spelt so that Django's PostgreSQL backend adds no
             # varchar_pattern_ops "_like" index: ids are matched whole, never with LIKE, and

@@ -13,7 +13,7 @@ body: Django re-escapes broken bytes in paths and replaces them in parameters.
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 from core.error_pages import API_PREFIX, page_not_found
@@ -22,7 +22,7 @@ NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _with_nul(parameters) -> str | None:
+def _with_nul(parameters: QueryDict) -> str | None:
     """The first parameter name whose name or a value contains NUL, if any."""
     for name, values in parameters.lists():
         if NUL in name or any(isinstance(value, str) and NUL in value for value in values):

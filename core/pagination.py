@@ -1,5 +1,8 @@
 """Pagination for the staff lists."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -13,7 +16,7 @@ class CappedPaginator(Paginator):
     """A Paginator that stops counting at `cap` rows. `capped` is True when more rows match:
     the list then says "more than 1000" and the last page reachable is the cap's."""
 
-    def __init__(self, object_list, per_page: int, cap: int | None = None, **kwargs) -> None:
+    def __init__(self, object_list: Sequence | QuerySet, per_page: int, cap: int | None = None, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
         self.capped = False

@@ -22,6 +22,9 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+# What SQLite hands a user-defined function: one of its storage classes.
+SQLiteValue = str | bytes | int | float | None
+
 
 def fold_character(char: str) -> str:
     """`char` in upper case as PostgreSQL's UPPER() gives it: one character, itself if none."""
@@ -65,14 +68,14 @@ def _compile(pattern: str, escape: str | None) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: SQLiteValue) -> str:
     # LIKE compares numbers and blobs by their text, as SQLite's own does.
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value if isinstance(value, str) else str(value)
 
 
-def like(pattern: Any, value: Any, escape: Any = None) -> bool | None:
+def like(pattern: SQLiteValue, value: SQLiteValue, escape: SQLiteValue = None) -> bool | None:
     """SQLite's `value LIKE pattern [ESCAPE escape]`, folding case as PostgreSQL's UPPER().
 
     NULL in any argument gives NULL. The escape, when given, must be one character, as SQLite

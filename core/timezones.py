@@ -12,7 +12,6 @@ offset is never ambiguous and is taken as it is.
 """
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -110,7 +109,7 @@ class LocalDateTimeFormField(forms.DateTimeField):
     """A form or query-filter datetime, read as Django's DateTimeField reads it (ISO 8601 first,
     then the field's input formats), made aware by `aware_from_local`."""
 
-    def to_python(self, value: Any) -> dt.datetime | None:
+    def to_python(self, value: object) -> dt.datetime | None:
         if value in self.empty_values:
             return None
         if isinstance(value, str):

@@ -7,6 +7,7 @@ counts are compared, the Alembic revision is recorded, and the legacy tables are
 error, or any count that differs, rolls all of it back.
 """
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Callable
@@ -118,7 +119,7 @@ def adopt(
     return record
 
 
-def _start_audit_trails(connection: BaseDatabaseWrapper, revision: str, when) -> dict[str, int]:
+def _start_audit_trails(connection: BaseDatabaseWrapper, revision: str, when: dt.datetime) -> dict[str, int]:
     """Give every adopted contact, meeting and session its first audit-trail record, so the
     first change made here shows what it changed from, not a bare "created"."""
     reason = adoption_reason(revision)

@@ -5,6 +5,7 @@ Only reads. Everything here runs before anything changes, so a refusal leaves th
 it was.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -184,7 +185,7 @@ def _row_rules() -> list[RowRule]:
         # Written so that NaN is outside too (PostgreSQL sorts it above every number).
         return f"NOT ({column} {'>' if low_exclusive else '>='} {low} AND {column} <= {high})"
 
-    def not_in(column: str, values) -> str:
+    def not_in(column: str, values: Iterable[str]) -> str:
         return f"CAST({column} AS TEXT) NOT IN ({', '.join(repr(value) for value in values)})"
 
     def missing(table: str, column: str, referenced: str) -> str:

@@ -5,6 +5,8 @@ Public and cheap: one `SELECT 1` and one cache round trip, no sign-in, nothing a
 takes the machine out of rotation while PostgreSQL or Redis is away.
 """
 
+from collections.abc import Callable
+
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -15,7 +17,7 @@ from core.error_pages import RETRY_AFTER_SECONDS
 from core.outages import is_outage
 
 
-def _answers(check) -> bool:
+def _answers(check: Callable[[], object]) -> bool:
     try:
         check()
     except Exception as error:

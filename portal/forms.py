@@ -1,6 +1,7 @@
 """Forms of the attendee pages: sign-in, the position a phone's browser posts, a new password."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -66,7 +67,7 @@ class ChoosePasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, contact: Contact, *args, **kwargs) -> None:
+    def __init__(self, contact: Contact, *args: Any, **kwargs: Any) -> None:
         self.contact = contact
         super().__init__(*args, **kwargs)
 

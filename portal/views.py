@@ -7,6 +7,7 @@ check-outs go through attendance.services, exactly as the API's do.
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -49,7 +50,7 @@ def attendee_page(view: Callable) -> Callable:
 
     @never_cache
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "same-origin"
         return response

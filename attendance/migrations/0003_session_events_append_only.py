@@ -43,11 +43,11 @@ def run(statements_by_vendor: dict[str, list[str]], schema_editor) -> None:
         schema_editor.execute(statement, params=None)
 
 
-def forwards(apps, schema_editor):
+def forwards(apps, schema_editor) -> None:
     run({"postgresql": POSTGRESQL, "sqlite": SQLITE}, schema_editor)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps, schema_editor) -> None:
     run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}, schema_editor)
 
 

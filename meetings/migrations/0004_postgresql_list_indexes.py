@@ -26,13 +26,13 @@ POSTGRESQL_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
+def forwards(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for statement in POSTGRESQL:
             schema_editor.execute(statement, params=None)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for statement in POSTGRESQL_REVERSE:
             schema_editor.execute(statement, params=None)

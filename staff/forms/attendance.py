@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -35,7 +36,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def date_field(label: str, **kwargs) -> forms.DateField:
+def date_field(label: str, **kwargs: Any) -> forms.DateField:
     return forms.DateField(label=label, widget=DateInput, validators=[validate_plausible_date], **kwargs)
 
 
@@ -128,7 +129,7 @@ class ReportForm(forms.Form):
     start = date_field("From")
     end = date_field("To (inclusive)")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Contacts matching an ambiguous name, offered to choose from.
         self.candidates: list[Contact] = []

@@ -1,5 +1,7 @@
 """Forms for the staff contact pages."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet, TextField, Value
@@ -71,7 +73,7 @@ class ContactForm(forms.ModelForm):
             "notes": "Seen by staff only.",
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         phone = self.fields["phone"]
         phone.error_messages["invalid"] = (

@@ -1,7 +1,10 @@
 """Staff sign-in, the dashboard, and the site's icon."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +21,7 @@ class StaffAuthenticationForm(AuthenticationForm):
     """Only staff may sign in here; everyone else gets the same message as a wrong password,
     so the form says nothing about which accounts exist."""
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: AbstractBaseUser) -> None:
         super().confirm_login_allowed(user)
         if not user.is_staff:
             raise forms.ValidationError(
@@ -33,7 +36,7 @@ class StaffLoginView(auth_views.LoginView):
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = limits.STAFF.retry_after(request, request.POST.get("username", ""))
         if wait is not None:
             response = render(request, "registration/too_many_attempts.html", {"minutes": -(-wait // 60)}, status=429)
@@ -41,11 +44,11 @@ class StaffLoginView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         limits.STAFF.failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
 
-    def form_valid(self, form) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         limits.STAFF.succeeded(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
 

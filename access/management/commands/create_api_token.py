@@ -2,6 +2,7 @@
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             help="Days until the token expires (default: never; revoke it in the admin when it is no longer used).",
         )
 
-    def handle(self, *args, username: str, name: str, expires_days: int | None, **options) -> None:
+    def handle(self, *args: Any, username: str, name: str, expires_days: int | None, **options: Any) -> None:
         user = staff_user(username)
         name = name.strip()
         if len(name) > NAME_MAX_LENGTH:

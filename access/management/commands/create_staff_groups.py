@@ -1,5 +1,7 @@
 """Staff roles as Django groups: add a staff member to one in the admin to give them its pages."""
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -29,7 +31,7 @@ ROLES: dict[str, list[str]] = {
 class Command(BaseCommand):
     help = "Create or update the staff groups (Case managers, Read-only reviewers). Safe to run again."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             for name, permissions in ROLES.items():
                 group, created = Group.objects.get_or_create(name=name)

@@ -1,6 +1,7 @@
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             "when PUBLIC_BASE_URL is not set. Default: runserver's own, http://127.0.0.1:8000.",
         )
 
-    def handle(self, *args, username: str, email: str, site_url: str, **options) -> None:
+    def handle(self, *args: Any, username: str, email: str, site_url: str, **options: Any) -> None:
         User = get_user_model()
         with transaction.atomic():
             existing = list(

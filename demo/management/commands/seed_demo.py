@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,7 +20,7 @@ class Command(BaseCommand):
             help="Write demo data even with DEBUG off. Demo sessions look like real evidence: never in production.",
         )
 
-    def handle(self, *args, force: bool, **options) -> None:
+    def handle(self, *args: Any, force: bool, **options: Any) -> None:
         if not (settings.DEBUG or force):
             raise CommandError(
                 "Refusing to write demo attendance data with DEBUG off: this may be a production database. "

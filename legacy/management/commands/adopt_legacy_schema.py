@@ -1,8 +1,9 @@
 """manage.py adopt_legacy_schema: take over a legacy (SQLAlchemy/Alembic, revision 002) database."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
 from legacy.adoption import AdoptionFailed, adopt, plan
@@ -16,10 +17,10 @@ class Command(BaseCommand):
         "row. Point DATABASE_URL at it; take a backup first. Refuses, changing nothing, any other database."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Print the plan and change nothing.")
 
-    def handle(self, *args, dry_run: bool = False, **options) -> None:
+    def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
         name = connection.settings_dict["NAME"]
         if connection.vendor == "sqlite" and not connection.is_in_memory_db() and not Path(name).is_file():
             # Connecting would create an empty file there: a mistyped path must not look adopted.

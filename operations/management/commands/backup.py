@@ -2,8 +2,9 @@
 
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from operations.backups import BackupError, backup
@@ -15,10 +16,10 @@ class Command(BaseCommand):
         "online backup API, or pg_dump's custom format for PostgreSQL. Never overwrites a file."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The backup file to create.")
 
-    def handle(self, *args, file: Path, **options) -> None:
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
         started = time.monotonic()
         try:
             outcome = backup(connection, file)

@@ -1,8 +1,9 @@
 """manage.py restore FILE: restore a backup made by `manage.py backup` into an empty database."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from operations.backups import BackupError, restore
@@ -14,13 +15,13 @@ class Command(BaseCommand):
         "already has tables unless --force is given."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="A backup made by `manage.py backup`.")
         parser.add_argument(
             "--force", action="store_true", help="Replace the contents of a database that is not empty."
         )
 
-    def handle(self, *args, file: Path, force: bool = False, **options) -> None:
+    def handle(self, *args: Any, file: Path, force: bool = False, **options: Any) -> None:
         try:
             outcome = restore(connection, file, force=force)
         except BackupError as error:
