@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from access.permissions import IsAttendeeOrStaff, StaffModelPermissions, is_attendee, is_staff
 from access.throttles import EventRateLimit
+from api.common import PAST_THE_LAST_PAGE
 from api.filters import EventFilter, SessionFilter
 from attendance import services
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -340,7 +341,6 @@ def error(description: str) -> OpenApiResponse:
 
 
 UNAUTHENTICATED = error("No valid bearer token.")
-PAST_THE_LAST_PAGE = error("`page` is past the last page (`not_found`).")
 NOT_FOUND = error("No such session, or not one of the caller's (`not_found`).")
 EVENT_RESPONSES = {
     201: OpenApiResponse(EventSerializer, description="The event was recorded."),

@@ -128,8 +128,10 @@ class EventType(models.TextChoices):
 
 
 class LocationFlag(models.TextChoices):
-    GRANTED = "granted", "Verified (within radius)"
-    DENIED = "denied", "Not verified (outside radius)"
+    # Why a position was or was not verified (too far, too imprecise) is the verdict's reason
+    # (attendance.services.VerdictReason), not the flag's: one flag covers several reasons.
+    GRANTED = "granted", "Verified"
+    DENIED = "denied", "Not verified"
     # No fix: the phone's GPS timed out, or the event was recorded without one (a staff action).
     TIMEOUT = "timeout", "No position"
 

@@ -78,6 +78,24 @@ def _redirect_with_next(url_name: str, next_url: str) -> HttpResponseRedirect:
     return redirect(f"{reverse(url_name)}?{urlencode({'next': next_url})}")
 
 
+def _sign_in_first(next_url: str) -> HttpResponseRedirect:
+    return _redirect_with_next("attendee:sign_in", next_url)
+
+
+def signed_in_attendee(view: Callable) -> Callable:
+    """The page needs a signed-in attendee, passed to the view after the request; without one,
+    to the sign-in page, which returns here (a form that was posted, to the attendee's home)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        contact = signed_in_contact(request)
+        if contact is None:
+            return _sign_in_first(request.get_full_path() if request.method == "GET" else reverse("attendee:home"))
+        return view(request, contact, *args, **kwargs)
+
+    return wrapper
+
+
 def _safe_next(request: HttpRequest, default: str) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -139,10 +157,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @attendee_page
-def consent(request: HttpRequest) -> HttpResponse:
-    contact = signed_in_contact(request)
-    if contact is None:
-        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+@signed_in_attendee
+def consent(request: HttpRequest, contact: Contact) -> HttpResponse:
     next_url = _safe_next(request, reverse("attendee:home"))
     if request.method == "POST":
         contact.record_consent(True, source="attendee")
@@ -152,10 +168,8 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 
 @attendee_page
-def withdraw_consent(request: HttpRequest) -> HttpResponse:
-    contact = signed_in_contact(request)
-    if contact is None:
-        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+@signed_in_attendee
+def withdraw_consent(request: HttpRequest, contact: Contact) -> HttpResponse:
     if request.method == "POST":
         contact.record_consent(False, source="attendee")
         messages.success(request, "You withdrew your consent: your location is no longer collected.")
@@ -203,7 +217,7 @@ def _record_event(request: HttpRequest, qr_code: str, event_type: EventType) -> 
     here = reverse("attendee:meeting", args=[meeting.qr_code])
     contact = signed_in_contact(request)
     if contact is None:
-        return _redirect_with_next("attendee:sign_in", here)
+        return _sign_in_first(here)
     # The API's limit on events, counted together with the attendee's tokens.
     wait = throttles.event_wait(throttles.contact_account(contact.pk), limits.client_address(request))
     if wait is not None:
@@ -259,11 +273,9 @@ def check_out(request: HttpRequest, qr_code: str) -> HttpResponse:
 
 @require_POST
 @attendee_page
-def end_session(request: HttpRequest, pk: str) -> HttpResponse:
+@signed_in_attendee
+def end_session(request: HttpRequest, contact: Contact, pk: str) -> HttpResponse:
     """End the attendee's open session elsewhere, so that one can start here."""
-    contact = signed_in_contact(request)
-    if contact is None:
-        return _redirect_with_next("attendee:sign_in", reverse("attendee:home"))
     report = services.EventReport(
         ts_client=timezone.now(),
         fix=services.Fix(timed_out=True),
@@ -284,10 +296,8 @@ def end_session(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @attendee_page
-def home(request: HttpRequest) -> HttpResponse:
-    contact = signed_in_contact(request)
-    if contact is None:
-        return _redirect_with_next("attendee:sign_in", request.get_full_path())
+@signed_in_attendee
+def home(request: HttpRequest, contact: Contact) -> HttpResponse:
     sessions = with_attendance(Session.objects.filter(contact=contact).select_related("meeting"))
     sessions = sessions.order_by("-created_at")[:RECENT_SESSIONS]
     return render(request, "attendee/home.html", {"contact": contact, "sessions": sessions})

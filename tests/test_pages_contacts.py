@@ -331,6 +331,27 @@ def test_reactivate(staff, contact):
     assert messages_of(response) == ["Ann Example reactivated."]
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_deactivating_an_inactive_contact_says_so_and_changes_nothing(staff, contact, method):
+    """As for meetings (staff.views.activation): no second audit record, no new end of the
+    contact's sign-ins."""
+    contact.set_active(False)
+    contact.refresh_from_db()
+    ended_at, records = contact.credentials_changed_at, contact.history.count()
+
+    response = getattr(staff, method)(url("deactivate", contact), follow=True)
+
+    contact.refresh_from_db()
+    assert messages_of(response) == ["Ann Example is already inactive."]
+    assert (contact.credentials_changed_at, contact.history.count()) == (ended_at, records)
+
+
+def test_reactivating_an_active_contact_says_so(staff, contact):
+    response = staff.post(url("reactivate", contact), follow=True)
+    assert messages_of(response) == ["Ann Example is already active."]
+    assert contact.history.count() == 1
+
+
 # --- Consent recorded by staff ----------------------------------------------------------------
 
 

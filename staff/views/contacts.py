@@ -24,6 +24,7 @@ from staff.forms.contacts import (
     GrantConsentForm,
     WithdrawConsentForm,
 )
+from staff.views import activation
 
 PAGE_SIZE = 50
 # A search matching more is not a search: staff are asked to type more of it.
@@ -133,20 +134,21 @@ def edit_contact(request: HttpRequest, pk: str) -> HttpResponse:
 @staff_view("contacts.change_contact")
 def deactivate_contact(request: HttpRequest, pk: str) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
-    if request.method == "POST":
-        contact.set_active(False)
-        messages.success(request, f"{contact} deactivated: they can no longer sign in or check in.")
-        return redirect("contacts:detail", contact.pk)
-    return render(request, "contacts/deactivate.html", {"section": "contacts", "contact": contact})
+    return activation.deactivate(
+        request,
+        contact,
+        detail="contacts:detail",
+        template="contacts/deactivate.html",
+        context={"section": "contacts", "contact": contact},
+        done=f"{contact} deactivated: they can no longer sign in or check in.",
+    )
 
 
 @require_POST
 @staff_view("contacts.change_contact")
 def reactivate_contact(request: HttpRequest, pk: str) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
-    contact.set_active(True)
-    messages.success(request, f"{contact} reactivated.")
-    return redirect("contacts:detail", contact.pk)
+    return activation.reactivate(request, contact, detail="contacts:detail", done=f"{contact} reactivated.")
 
 
 def _consent_page(request: HttpRequest, pk: str, *, granted: bool) -> HttpResponse:

@@ -16,6 +16,7 @@ from core.pagination import CappedPaginator
 from core.races import save_form
 from meetings.models import Meeting
 from staff.forms.meetings import MeetingFilterForm, MeetingForm
+from staff.views import activation
 
 PAGE_SIZE = 50
 RECENT_SESSIONS = 20
@@ -78,26 +79,26 @@ def meeting_edit(request: HttpRequest, pk: str) -> HttpResponse:
 def meeting_deactivate(request: HttpRequest, pk: str) -> HttpResponse:
     """GET asks for confirmation; POST deactivates. The meeting is kept: its sessions are evidence."""
     meeting = get_object_or_404(Meeting, pk=pk)
-    if not meeting.is_active:
-        messages.info(request, f"“{meeting}” is already inactive.")
-        return redirect("meetings:detail", pk=meeting.pk)
-    if request.method == "POST":
-        meeting.set_active(False)
-        messages.success(request, f"“{meeting}” deactivated: attendees no longer find it or check in with its QR code.")
-        return redirect("meetings:detail", pk=meeting.pk)
-    return render(request, "meetings/confirm_deactivate.html", {"section": "meetings", "meeting": meeting})
+    return activation.deactivate(
+        request,
+        meeting,
+        detail="meetings:detail",
+        template="meetings/confirm_deactivate.html",
+        context={"section": "meetings", "meeting": meeting},
+        done=f"“{meeting}” deactivated: attendees no longer find it or check in with its QR code.",
+    )
 
 
 @require_POST
 @staff_view("meetings.change_meeting")
 def meeting_reactivate(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
-    if meeting.is_active:
-        messages.info(request, f"“{meeting}” is already active.")
-    else:
-        meeting.set_active(True)
-        messages.success(request, f"“{meeting}” is active again; its QR code checks people in again.")
-    return redirect("meetings:detail", pk=meeting.pk)
+    return activation.reactivate(
+        request,
+        meeting,
+        detail="meetings:detail",
+        done=f"“{meeting}” is active again; its QR code checks people in again.",
+    )
 
 
 @staff_view("meetings.change_meeting")
