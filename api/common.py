@@ -117,8 +117,8 @@ def document_shared_answers(result: dict, generator: object, request: object, pu
     view says, and the Error body on every error answer, so that no view can forget it.
 
     401 wherever a token (or staff session) is required; 400, 413 and 415 wherever a body is read
-    (compliance/parsers.py); 503 everywhere: while the database is unreachable
-    (compliance/errors.py) a client should retry, not give up."""
+    (api/parsers.py); 503 everywhere: while the database is unreachable
+    (core/error_pages.py) a client should retry, not give up."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     shared = {
         "503": {

@@ -1,4 +1,4 @@
-"""gunicorn's own log, redacted like the application's (compliance/logs.py).
+"""gunicorn's own log, redacted like the application's (core/logs.py).
 
 gunicorn writes the request line of a request it had to abort ("Error handling request GET
 /contacts/set-password/<token>/"); deploy/gunicorn.conf.py names this class as its logger.

@@ -92,7 +92,7 @@ CONTENT_SECURITY_POLICY = {
 # The absolute origin printed in meeting QR codes and set-password links (PUBLIC_BASE_URL +
 # /q/<qr_code>). Required with DEBUG off: posters are generated from the staff site and scanned
 # elsewhere, so a request's origin is not the attendees'. Unset in development, links follow the
-# address the page was served on (compliance/links.py), whatever port `make run` uses.
+# address the page was served on (core/links.py), whatever port `make run` uses.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").strip()
 if PUBLIC_BASE_URL:
     _base_url = urlsplit(PUBLIC_BASE_URL)
@@ -147,7 +147,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before anything can hand a NUL character to the database (compliance/middleware.py).
+    # Before anything can hand a NUL character to the database (core/middleware.py).
     "core.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,7 +192,7 @@ if DATABASES["default"].get("ENGINE") not in {"django.db.backends.sqlite3", "dja
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that stops answering (a host down, packets dropped) fails the request with a
-    # 503 (compliance/errors.py) in seconds, instead of holding a worker until gunicorn's
+    # 503 (core/error_pages.py) in seconds, instead of holding a worker until gunicorn's
     # timeout: libpq waits DB_CONNECT_TIMEOUT for a new connection, and an open one (workers
     # keep theirs) gives up when what it sent goes unacknowledged for DB_TCP_TIMEOUT seconds.
     # Keepalives notice a dead server behind an idle connection. URL parameters win.
@@ -275,7 +275,7 @@ REST_FRAMEWORK = {
     ],
     # Nothing is open by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsStaff"],
-    # JSON only, for every view (compliance/parsers.py): a form or multipart body answers 415. A
+    # JSON only, for every view (api/parsers.py): a form or multipart body answers 415. A
     # form cannot say "true" or null, so a field would change meaning with the encoding (an
     # omitted is_active read as false); the browsable API keeps its raw JSON form.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
@@ -328,7 +328,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        # compliance/logs.py: tokens, cookies and passwords never reach the log.
+        # core/logs.py: tokens, cookies and passwords never reach the log.
         "redacted": {"()": "core.logs.RedactingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},

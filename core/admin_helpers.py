@@ -103,7 +103,7 @@ class LocalTimesAdminMixin:
     """For a ModelAdmin with date-times: the date and time typed in its forms, and the times in
     its list's URL lookups (`?start_time__gte=2026-03-08 02:30`, allowed on the date hierarchy's
     field), are the site's local time, refused when a clock change skips or repeats them, as
-    everywhere else (compliance/timezones.py)."""
+    everywhere else (core/timezones.py)."""
 
     formfield_overrides = {models.DateTimeField: {"form_class": LocalSplitDateTimeField}}
 

@@ -6,7 +6,7 @@ says what to do. The 500 page is rendered without the request's context: whateve
 be what a context processor needs.
 
 A database (or shared cache) that cannot be reached is an outage, not a bug
-(compliance/outages.py): those requests get 503 with Retry-After at once, so that phones and
+(core/outages.py): those requests get 503 with Retry-After at once, so that phones and
 API clients retry instead of giving up.
 """
 

@@ -5,7 +5,7 @@ query parameter or a form field reached the database as `DataError` and answered
 traceback in the log, for anyone, signed in or not. No identifier, search or form value here
 can legitimately contain one, so a request carrying one is answered at once: 404 for a path
 (it names nothing), 400 naming the parameter or field otherwise. JSON bodies are checked by
-their parser and fields (compliance/parsers.py, DRF's CharField).
+their parser and fields (api/parsers.py, DRF's CharField).
 
 Lone surrogates and malformed UTF-8 cannot reach this far in a path, a query string or a form
 body: Django re-escapes broken bytes in paths and replaces them in parameters.

@@ -1,6 +1,6 @@
 """Which failures are outages: a dependency out of reach for a while, not a bug.
 
-An outage is answered 503 with Retry-After (compliance/errors.py), so that clients try again;
+An outage is answered 503 with Retry-After (core/error_pages.py), so that clients try again;
 anything else stays a logged 500. Only connection failures count: a missing table or a query
 PostgreSQL cancels is also an OperationalError, and retrying it forever helps nobody.
 """

@@ -26,5 +26,5 @@ forwarded_allow_ips = "127.0.0.1"
 # (HUP reloads, TERM stops), the home directory is read-only under the unit's ProtectSystem, and
 # several servers on one machine (tests, benchmarks) would share the same socket path.
 control_socket_disable = True
-# gunicorn's error log goes through the application's redaction too (compliance/logs.py).
+# gunicorn's error log goes through the application's redaction too (core/logs.py).
 logger_class = "compliance.gunicorn_logging.RedactingLogger"

@@ -2,7 +2,7 @@
 
 With the site in America/New_York, 2026-03-08 02:30 does not exist (the clocks go from 02:00 to
 03:00) and 2026-11-01 01:30 happens twice (02:00 back to 01:00). The API's fields and filters,
-the staff meeting form and the admin refuse both with one message (compliance/timezones.py);
+the staff meeting form and the admin refuse both with one message (core/timezones.py);
 with a UTC offset, either is a plain instant.
 """
 

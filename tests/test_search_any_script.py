@@ -3,7 +3,7 @@
 """Searches fold case in every script, and answer the same on SQLite and PostgreSQL.
 
 PostgreSQL compares UPPER() of both sides, one character at a time; SQLite's own LIKE folds
-ASCII only, so compliance/sqlite.py replaces it. Each search below runs on both databases with
+ASCII only, so core/sqlite.py replaces it. Each search below runs on both databases with
 the same expected answer: "ZOË" finds Zoë, "ИРИНА" finds Ирина, and "STRASSE" does not find
 Straße (UPPER() leaves ß alone).
 """

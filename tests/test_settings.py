@@ -80,7 +80,7 @@ def test_with_debug_on_a_development_key_is_used():
 def test_defaults_are_the_embedded_database_and_local_memory_cache():
     result = start(DEBUG="true")
     _, base_url, engine, cache, time_zone = result.stdout.split()
-    # Unset: links follow the address each page is served on (compliance/links.py).
+    # Unset: links follow the address each page is served on (core/links.py).
     assert base_url == "-"
     assert engine == "django.db.backends.sqlite3"
     assert cache == "django.core.cache.backends.locmem.LocMemCache"

@@ -47,7 +47,7 @@ class ContactFilterForm(forms.Form):
         elif query:
             # One text per row instead of three case-insensitive comparisons: the search reads
             # every row (no index serves "contains"), and this costs half as much. icontains, not
-            # Lower() and contains: SQLite's LOWER() folds ASCII only (compliance/sqlite.py).
+            # Lower() and contains: SQLite's LOWER() folds ASCII only (core/sqlite.py).
             name_and_email = Concat(
                 "first_name", Value(" "), "last_name", Value(" "), "email", output_field=TextField()
             )
