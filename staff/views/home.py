@@ -65,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             contacts=user.has_perm("contacts.view_contact"),
         ),
     }
-    return render(request, "compliance/dashboard.html", context)
+    return render(request, "staff/dashboard.html", context)
 
 
 @require_safe
