@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from attendance.models import EventType, LocationFlag, SessionStatus
-from attendance.reports import Period, iter_report_rows, neutralise_formula
+from attendance.reports import Period, iter_report_rows
+from core.csv_files import neutralise_formula
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

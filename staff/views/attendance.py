@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from attendance import reports
 from attendance.models import Session
 from attendance.services import AttendanceError, end_session_by_staff
+from core.csv_files import csv_file
 from core.decorators import staff_view
 from core.history import changes_for
 from core.pagination import CappedPaginator
@@ -49,9 +50,7 @@ def events_csv(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The events could not be exported: correct the filters below.")
         return redirect(f"{reverse('attendance:sessions')}?{request.GET.urlencode()}")
     rows = reports.iter_event_rows(form.filter(Session.objects.all()))
-    response = StreamingHttpResponse(
-        reports.csv_file(reports.EVENTS_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_file(reports.EVENTS_CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate()}.csv"'
     return response
 
