@@ -15,13 +15,13 @@ TABLE = "legacy_adoptions"
 class CreateModelUnlessTableExists(migrations.CreateModel):
     """CreateModel whose table may already exist from before the move: then only the state changes."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:  # noqa: ANN001
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if TABLE in schema_editor.connection.introspection.table_names():
             return
         super().database_forwards(app_label, schema_editor, from_state, to_state)
 
 
-def move_content_type(apps, schema_editor) -> None:  # noqa: ANN001
+def move_content_type(apps, schema_editor) -> None:
     """The permissions on LegacyAdoption belong to its content type: move it to the new label."""
     content_type = apps.get_model("contenttypes", "ContentType")
     db = schema_editor.connection.alias
