@@ -60,7 +60,7 @@ def test_password_hash_appears_on_no_admin_page(client, superuser, contact_with_
         assert digest not in response.text
 
 
-@pytest.mark.parametrize("password, shown", [("a long and secret passphrase", "True"), (None, "False")])
+@pytest.mark.parametrize(("password", "shown"), [("a long and secret passphrase", "True"), (None, "False")])
 def test_change_page_says_only_whether_a_password_is_usable(client, superuser, password, shown):
     contact = ContactFactory()
     contact.set_password(password)

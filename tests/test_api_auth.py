@@ -144,7 +144,7 @@ def test_an_empty_password_never_matches_a_contact_without_one():
 
 
 @pytest.mark.parametrize(
-    "body, fields",
+    ("body", "fields"),
     [
         ({}, {"email", "password"}),
         ({"email": "ann@example.org"}, {"password"}),

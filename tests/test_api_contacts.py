@@ -61,7 +61,9 @@ ENDPOINTS = [
 DENIED = {"anonymous": 401, "attendee": 403, "other_attendee": 403}
 
 
-@pytest.mark.parametrize("name, method, on_contact, body, staff_status", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("name", "method", "on_contact", "body", "staff_status"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS]
+)
 @pytest.mark.parametrize("persona", ["anonymous", "attendee", "other_attendee", "staff"])
 def test_permission_matrix(persona_client, attendee, persona, name, method, on_contact, body, staff_status):
     # The attendee asks about their own record: being its subject grants nothing here.
@@ -77,7 +79,9 @@ def test_permission_matrix(persona_client, attendee, persona, name, method, on_c
         assert list(Contact.objects.order_by("pk").values()) == before
 
 
-@pytest.mark.parametrize("name, method, on_contact, body, staff_status", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("name", "method", "on_contact", "body", "staff_status"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS]
+)
 def test_staff_with_only_the_view_permission_can_read_but_not_write(
     viewer_api, attendee, name, method, on_contact, body, staff_status
 ):
@@ -205,7 +209,7 @@ def test_a_duplicate_email_in_any_case_is_a_400_naming_email(staff_api, email: s
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"email": "x@example.org", "phone": "not a phone"}, "phone"),
         ({"email": "x@example.org", "phone": "+1 555"}, "phone"),

@@ -43,7 +43,7 @@ def test_each_attendee_sees_only_themselves(attendee_api, other_attendee_api, at
 
 
 @pytest.mark.parametrize("url", [ME_URL, CONSENT_URL])
-@pytest.mark.parametrize("persona, status, code", [("anonymous", 401, "not_authenticated"), ("staff", 403, None)])
+@pytest.mark.parametrize(("persona", "status", "code"), [("anonymous", 401, "not_authenticated"), ("staff", 403, None)])
 def test_me_is_for_attendees_only(persona_client, url: str, persona: str, status: int, code: str | None):
     # Staff are people, not attendees: they have no profile here and cannot consent for anyone.
     client = persona_client(persona)
@@ -128,7 +128,7 @@ def test_a_consent_body_that_is_not_json_is_a_400(attendee_api):
 
 
 @pytest.mark.parametrize(
-    "method, url",
+    ("method", "url"),
     [("post", ME_URL), ("patch", ME_URL), ("delete", ME_URL), ("get", CONSENT_URL), ("put", CONSENT_URL)],
 )
 def test_other_methods_are_not_allowed(attendee_api, method: str, url: str):

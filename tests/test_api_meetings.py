@@ -403,7 +403,8 @@ def test_create_generates_a_qr_code_and_records_the_author(staff_api, api_staff_
     meeting = Meeting.objects.get(pk=body["id"])
     assert set(body) == STAFF_FIELDS
     assert body["qr_code"] == meeting.qr_code
-    assert URL_SAFE.fullmatch(meeting.qr_code) and len(meeting.qr_code) >= 22
+    assert URL_SAFE.fullmatch(meeting.qr_code)
+    assert len(meeting.qr_code) >= 22
     assert meeting.created_by == body["created_by"] == str(api_staff_user.pk)
     assert meeting.is_active
     assert meeting.radius_meters == 150

@@ -114,7 +114,8 @@ def test_the_page_shows_each_section(client, staff_user_with):
     page = client.get(reverse("dashboard")).content.decode()
 
     assert "Evening group" in page
-    assert "Dana" in page and "Not verified" in page
+    assert "Dana" in page
+    assert "Not verified" in page
     assert "Omar" in page
 
 
