@@ -68,6 +68,13 @@ def attendee(db):
 # the API needs (not a superuser), so permission checks are really exercised.
 
 API_MODELS = ("contacts.contact", "meetings.meeting", "attendance.session", "attendance.sessionevent")
+# "contacts.view_contact", "contacts.add_contact", ... for every API model.
+API_PERMISSIONS = tuple(
+    f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+    for label in API_MODELS
+    for action in ("view", "add", "change", "delete")
+)
+API_VIEW_PERMISSIONS = tuple(name for name in API_PERMISSIONS if ".view_" in name)
 
 
 @pytest.fixture
@@ -85,38 +92,24 @@ def bearer_client(raw_token: str):
     return client
 
 
-def staff_client_with(*codenames: str):
-    """An API client for a staff user holding exactly these permissions ("view_meeting", ...)."""
-    from django.contrib.auth.models import Permission
-
+def staff_api_with(*permissions: str):
+    """An API client holding the token of a staff user with exactly these permissions
+    ("meetings.view_meeting", ...)."""
     from access.models import ApiToken
 
-    user = StaffUserFactory()
-    app_labels = {label.split(".")[0] for label in API_MODELS}
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=app_labels, codename__in=codenames)
-    )
-    _, raw = ApiToken.issue(user=user, name="tests")
+    _, raw = ApiToken.issue(user=StaffUserFactory(permissions=permissions), name="tests")
     return bearer_client(raw)
 
 
 @pytest.fixture
 def viewer_api(db):
     """A staff integration that may read everything and change nothing."""
-    return staff_client_with(*(f"view_{label.split('.')[1]}" for label in API_MODELS))
+    return staff_api_with(*API_VIEW_PERMISSIONS)
 
 
 @pytest.fixture
 def api_staff_user(db):
-    from django.contrib.auth.models import Permission
-
-    user = StaffUserFactory(username="api-staff")
-    for label in API_MODELS:
-        app_label, model = label.split(".")
-        user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
-        )
-    return user
+    return StaffUserFactory(username="api-staff", permissions=API_PERMISSIONS)
 
 
 @pytest.fixture
@@ -171,15 +164,10 @@ def persona_client(request, api_client):
 
 @pytest.fixture
 def staff_user_with(db):
-    """A staff user holding exactly the given permissions ("meetings.view_meeting", ...)."""
-    from django.contrib.auth.models import Permission
+    """`staff_user_with("meetings.view_meeting", ...)`: StaffUserFactory(permissions=...)."""
 
     def make(*permissions: str, **fields):
-        user = StaffUserFactory(**fields)
-        for permission in permissions:
-            app_label, codename = permission.split(".")
-            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        return user
+        return StaffUserFactory(permissions=permissions, **fields)
 
     return make
 
@@ -196,7 +184,6 @@ def assert_staff_only(client, staff_user_with):
     """Check a staff page's access rules: anonymous visitors are sent to sign in; staff without
     the page's permissions, and non-staff users with them, get 403; staff with them get
     `allowed_status`. Returns the allowed response, for further checks."""
-    from django.contrib.auth.models import Permission
 
     def check(url: str, *permissions: str, method: str = "get", data: dict | None = None, allowed_status: int = 200):
         send = getattr(client, method)
@@ -209,11 +196,7 @@ def assert_staff_only(client, staff_user_with):
             client.force_login(staff_user_with())
             assert send(url, data or {}).status_code == 403, f"staff without {permissions}"
 
-        outsider = UserFactory(is_staff=False)
-        for permission in permissions:
-            app_label, codename = permission.split(".")
-            outsider.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        client.force_login(outsider)
+        client.force_login(UserFactory(is_staff=False, permissions=permissions))
         assert send(url, data or {}).status_code == 403, "non-staff user with the permissions"
 
         client.force_login(staff_user_with(*permissions))

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests.factories import ContactFactory, MeetingFactory
@@ -83,11 +82,10 @@ def test_posting_delete_selected_deletes_nothing(client, superuser, model_key, f
 
 
 @pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
-def test_staff_who_may_only_view_cannot_deactivate(client, staff_user, model_key, factory, plural):
+def test_staff_who_may_only_view_cannot_deactivate(client, staff_user_with, model_key, factory, plural):
     obj = factory()
-    model_name = model_key.split("_", 1)[1]
-    staff_user.user_permissions.add(Permission.objects.get(codename=f"view_{model_name}"))
-    client.force_login(staff_user)
+    app_label, model_name = model_key.split("_", 1)
+    client.force_login(staff_user_with(f"{app_label}.view_{model_name}"))
 
     response = run_action(client, model_key, "deactivate_selected", [obj])
 

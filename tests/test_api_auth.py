@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -372,12 +371,9 @@ def test_other_methods_are_not_allowed(attendee_api, method: str):
 
 
 @pytest.fixture
-def token_admin(client, api_staff_user):
+def token_admin(client, staff_user_with):
     """A client signed in to the admin as staff allowed to view and change tokens."""
-    api_staff_user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="access", codename__in=["view_apitoken", "change_apitoken"])
-    )
-    client.force_login(api_staff_user)
+    client.force_login(staff_user_with("access.view_apitoken", "access.change_apitoken"))
     return client
 
 

@@ -4,14 +4,13 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from core.geo import haversine_m, offset_point
 from meetings.models import Meeting
-from tests.conftest import staff_client_with
+from tests.conftest import staff_api_with
 from tests.factories import PORTLAND, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,12 +77,13 @@ def client_for(persona_client):
 
     def client(persona: str) -> APIClient:
         if persona == "staff_viewer":
-            return staff_client_with("view_meeting")
+            return staff_api_with("meetings.view_meeting")
         if persona == "staff_without_permissions":
-            return staff_client_with()
+            return staff_api_with()
         if persona == "non_staff_user":
-            user = UserFactory()
-            user.user_permissions.add(*Permission.objects.filter(content_type__app_label="meetings"))
+            user = UserFactory(
+                permissions=[f"meetings.{action}_meeting" for action in ("view", "add", "change", "delete")]
+            )
             # Tokens only work for staff (ApiToken.objects.usable): this user signs in to the site.
             session = APIClient()
             session.force_login(user)
@@ -610,8 +610,10 @@ def test_rotate_qr(staff_api, attendee_api):
 def test_rotate_qr_needs_the_change_permission_not_add():
     meeting = MeetingFactory()
     old = meeting.qr_code
-    assert staff_client_with("view_meeting", "add_meeting").post(rotate_url(meeting)).status_code == 403
-    assert staff_client_with("view_meeting", "change_meeting").post(rotate_url(meeting)).status_code == 200
+    assert staff_api_with("meetings.view_meeting", "meetings.add_meeting").post(rotate_url(meeting)).status_code == 403
+    assert (
+        staff_api_with("meetings.view_meeting", "meetings.change_meeting").post(rotate_url(meeting)).status_code == 200
+    )
     meeting.refresh_from_db()
     assert meeting.qr_code != old
 
