@@ -143,9 +143,20 @@ def other_attendee_api(other_attendee):
     return bearer_client(raw)
 
 
+def non_staff_user_api():
+    """An API client signed in (by session: tokens are for staff only, ApiToken.objects.usable)
+    as a user who holds every API permission but is not staff."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(UserFactory(is_staff=False, permissions=API_PERMISSIONS))
+    return client
+
+
 @pytest.fixture
 def persona_client(request, api_client):
-    """Look up a persona's client by name: anonymous, attendee, other_attendee, staff or viewer."""
+    """Look up a persona's client by name: anonymous, attendee, other_attendee, staff, viewer,
+    staff_without_permissions (a staff token, no model permission) or non_staff_user."""
 
     def client_for(persona: str):
         return {
@@ -154,6 +165,8 @@ def persona_client(request, api_client):
             "other_attendee": lambda: request.getfixturevalue("other_attendee_api"),
             "staff": lambda: request.getfixturevalue("staff_api"),
             "viewer": lambda: request.getfixturevalue("viewer_api"),
+            "staff_without_permissions": staff_api_with,
+            "non_staff_user": non_staff_user_api,
         }[persona]()
 
     return client_for

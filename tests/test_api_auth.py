@@ -303,14 +303,6 @@ def test_a_staff_token_stops_working_when_its_user_loses_staff_status_or_is_deac
     assert_refused(bearer_client(raw).get(CONTACTS_URL), "authentication_failed")
 
 
-def test_a_contact_token_never_opens_staff_endpoints(attendee_api):
-    assert attendee_api.get(CONTACTS_URL).status_code == 403
-    response = attendee_api.post(CONTACTS_URL, {"email": "new@example.org"}, format="json")
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
-    assert not Contact.objects.filter(email="new@example.org").exists()
-
-
 @pytest.mark.parametrize("persona", ["attendee", "staff"])
 def test_no_token_opens_the_django_admin(client, persona, request):
     # The admin knows only session sign-ins: a bearer token, even a staff one, is ignored there.
@@ -346,10 +338,6 @@ def test_a_staff_integration_can_revoke_its_own_token(api_staff_user):
 
     assert bearer_client(raw).delete(TOKEN_URL).status_code == 204
     assert_refused(bearer_client(raw).get(CONTACTS_URL), "authentication_failed")
-
-
-def test_delete_without_a_token_is_401():
-    assert_refused(APIClient().delete(TOKEN_URL), "not_authenticated")
 
 
 def test_delete_by_a_session_signed_in_staff_user_is_403_there_being_no_token_to_revoke(api_staff_user):
