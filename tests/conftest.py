@@ -192,14 +192,38 @@ def staff_client(client, api_staff_user):
     return client
 
 
+def stored_rows() -> list[list[dict]]:
+    """Every row of the apps' models and their audit trails, to check that nothing changed."""
+    from django.apps import apps
+
+    return [
+        list(model.objects.order_by("pk").values())
+        for label in ("contacts", "meetings", "attendance")
+        for model in apps.get_app_config(label).get_models()
+    ]
+
+
+def every_permission() -> set[str]:
+    """Every permission's "app_label.codename": staff holding all but one of a page's permissions
+    find out whether the page checks that one (and not another, or only one of two)."""
+    from django.contrib.auth.models import Permission
+
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+
+
 @pytest.fixture
 def assert_staff_only(client, staff_user_with):
-    """Check a staff page's access rules: anonymous visitors are sent to sign in; staff without
-    the page's permissions, and non-staff users with them, get 403; staff with them get
-    `allowed_status`. Returns the allowed response, for further checks."""
+    """Check a staff page's access rules: anonymous visitors are sent to sign in; staff missing
+    any one of the page's permissions (even holding every other one), staff with none, and
+    non-staff users with all of them get 403, and none of these requests changes anything;
+    staff with the permissions get `allowed_status`. Returns the allowed response."""
 
     def check(url: str, *permissions: str, method: str = "get", data: dict | None = None, allowed_status: int = 200):
         send = getattr(client, method)
+        before = stored_rows()
         client.logout()
         response = send(url, data or {})
         assert response.status_code == 302, f"anonymous {method} {url}: {response.status_code}"
@@ -208,9 +232,13 @@ def assert_staff_only(client, staff_user_with):
         if permissions:
             client.force_login(staff_user_with())
             assert send(url, data or {}).status_code == 403, f"staff without {permissions}"
+        for missing in permissions:
+            client.force_login(staff_user_with(*(every_permission() - {missing})))
+            assert send(url, data or {}).status_code == 403, f"staff with every permission but {missing}"
 
         client.force_login(UserFactory(is_staff=False, permissions=permissions))
         assert send(url, data or {}).status_code == 403, "non-staff user with the permissions"
+        assert stored_rows() == before, "a refused request changed something"
 
         client.force_login(staff_user_with(*permissions))
         response = send(url, data or {})
@@ -218,6 +246,19 @@ def assert_staff_only(client, staff_user_with):
         return response
 
     return check
+
+
+# --- Attendees' pages -------------------------------------------------------------------------
+
+
+def sign_in_attendee(client, contact) -> None:
+    """What signing in on the attendee's sign-in page leaves in the browser session."""
+    from django.utils import timezone
+
+    session = client.session
+    session["attendee_contact_id"] = str(contact.pk)
+    session["attendee_signed_in_at"] = timezone.now().timestamp()
+    session.save()
 
 
 # --- Browser tests ----------------------------------------------------------------------------

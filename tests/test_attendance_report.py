@@ -88,19 +88,6 @@ def rows_of(response) -> list[tuple]:
     ]
 
 
-# --- Access ----------------------------------------------------------------------------------------
-
-
-def test_the_report_is_for_staff_who_may_view_sessions_and_contacts(assert_staff_only):
-    assert_staff_only(REPORT, *PERMISSIONS)
-
-
-def test_the_csv_is_for_staff_who_may_view_sessions_and_contacts(assert_staff_only):
-    contact = ContactFactory()
-    response = assert_staff_only(REPORT_CSV, *PERMISSIONS, data=march(contact))
-    assert response.streaming
-
-
 # --- The page --------------------------------------------------------------------------------------
 
 

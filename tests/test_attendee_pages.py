@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import ConsentChange
+from tests.conftest import sign_in_attendee
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +42,9 @@ def contact(db):
     return contact
 
 
-def sign_in(client: Client, contact) -> None:
-    """What signing in on the page leaves in the browser session."""
-    session = client.session
-    session["attendee_contact_id"] = str(contact.pk)
-    session["attendee_signed_in_at"] = timezone.now().timestamp()
-    session.save()
-
-
 @pytest.fixture
 def attendee_client(client, contact):
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     return client
 
 
@@ -122,7 +115,7 @@ def test_inactive_meeting_is_410(client, meeting):
 
 def test_signed_in_without_consent_links_to_the_consent_page(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     response = client.get(meeting_url(meeting))
     assert f"{reverse('attendee:consent')}?next=" in response.content.decode()
     assert b"data-geolocate" not in response.content
@@ -234,7 +227,7 @@ def test_a_successful_sign_in_does_not_reset_other_emails_counts(contact):
 
 def test_consent_page_explains_and_records_the_attendee_s_agreement(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     page = client.get(reverse("attendee:consent"), {"next": meeting_url(meeting)})
     assert page.status_code == 200
     text = page.content.decode()
@@ -337,7 +330,7 @@ def test_check_out_without_a_check_in_here_stores_nothing(attendee_client, conta
 
 def test_without_consent_check_in_goes_to_the_consent_page_and_stores_nothing(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     response = post_check_in(client, meeting)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("attendee:consent"))
@@ -393,7 +386,7 @@ def test_a_phone_clock_far_east_of_utc_is_recorded(attendee_client, contact, mee
 def test_an_event_id_used_by_someone_else_stores_nothing(attendee_client, contact, meeting):
     data = position()
     other = Client()
-    sign_in(other, ContactFactory(consenting=True))
+    sign_in_attendee(other, ContactFactory(consenting=True))
     post_check_in(other, meeting, data)
     response = post_check_in(attendee_client, meeting, data)
     assert response.status_code == 302
@@ -447,7 +440,7 @@ def test_ending_a_session_needs_a_signed_in_attendee(client):
 )
 def test_every_post_needs_the_csrf_token(contact, meeting, url_name, args):
     client = Client(enforce_csrf_checks=True)
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     url = reverse(url_name, args=[meeting.qr_code] if args else [])
     assert client.post(url, position()).status_code == 403
     assert not SessionEvent.objects.exists()
@@ -483,13 +476,7 @@ def test_home_lists_the_attendee_s_own_recent_sessions(
     assert reverse("attendee:sign_out") in response.content.decode()
 
 
-def test_home_needs_a_signed_in_attendee(client):
-    response = client.get(reverse("attendee:home"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("attendee:sign_in"))
-
-
 def test_a_deactivated_contact_is_signed_out(client, meeting):
     contact = ContactFactory(consenting=True, is_active=False)
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     assert client.get(reverse("attendee:home")).status_code == 302

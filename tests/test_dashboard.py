@@ -16,10 +16,6 @@ pytestmark = pytest.mark.django_db
 PERMISSIONS = ("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
 
 
-def test_for_staff(assert_staff_only):
-    assert_staff_only(reverse("dashboard"))
-
-
 @pytest.mark.parametrize(
     ("permission", "shown", "hidden"),
     [

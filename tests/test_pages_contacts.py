@@ -59,33 +59,7 @@ def staff(client, staff_user):
     return client
 
 
-# --- Access -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "permission", "method", "allowed_status"),
-    [
-        ("detail", VIEW, "get", 200),
-        ("edit", CHANGE, "get", 200),
-        ("edit", CHANGE, "post", 200),  # an empty form: errors shown, nothing saved
-        ("deactivate", CHANGE, "get", 200),
-        ("deactivate", CHANGE, "post", 302),
-        ("reactivate", CHANGE, "post", 302),
-        ("grant_consent", CHANGE, "get", 200),
-        ("grant_consent", CHANGE, "post", 200),
-        ("withdraw_consent", CHANGE, "get", 200),
-        ("withdraw_consent", CHANGE, "post", 302),
-        ("create_set_password_link", CHANGE, "post", 200),
-    ],
-)
-def test_contact_pages_are_staff_only(assert_staff_only, contact, name, permission, method, allowed_status):
-    assert_staff_only(url(name, contact), permission, method=method, allowed_status=allowed_status)
-
-
-def test_list_and_add_are_staff_only(assert_staff_only):
-    assert_staff_only(LIST_URL, VIEW)
-    assert_staff_only(ADD_URL, ADD)
-    assert_staff_only(ADD_URL, ADD, method="post", data={"email": ""})
+# --- Access (who may open what: tests/test_page_permissions.py) --------------------------------
 
 
 @pytest.mark.parametrize("name", ["reactivate", "create_set_password_link"])
