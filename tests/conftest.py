@@ -68,6 +68,13 @@ def attendee(db):
 # the API needs (not a superuser), so permission checks are really exercised.
 
 API_MODELS = ("contacts.contact", "meetings.meeting", "attendance.session", "attendance.sessionevent")
+# "contacts.view_contact", "contacts.add_contact", ... for every API model.
+API_PERMISSIONS = tuple(
+    f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+    for label in API_MODELS
+    for action in ("view", "add", "change", "delete")
+)
+API_VIEW_PERMISSIONS = tuple(name for name in API_PERMISSIONS if ".view_" in name)
 
 
 @pytest.fixture
@@ -85,38 +92,24 @@ def bearer_client(raw_token: str):
     return client
 
 
-def staff_client_with(*codenames: str):
-    """An API client for a staff user holding exactly these permissions ("view_meeting", ...)."""
-    from django.contrib.auth.models import Permission
-
+def staff_api_with(*permissions: str):
+    """An API client holding the token of a staff user with exactly these permissions
+    ("meetings.view_meeting", ...)."""
     from access.models import ApiToken
 
-    user = StaffUserFactory()
-    app_labels = {label.split(".")[0] for label in API_MODELS}
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=app_labels, codename__in=codenames)
-    )
-    _, raw = ApiToken.issue(user=user, name="tests")
+    _, raw = ApiToken.issue(user=StaffUserFactory(permissions=permissions), name="tests")
     return bearer_client(raw)
 
 
 @pytest.fixture
 def viewer_api(db):
     """A staff integration that may read everything and change nothing."""
-    return staff_client_with(*(f"view_{label.split('.')[1]}" for label in API_MODELS))
+    return staff_api_with(*API_VIEW_PERMISSIONS)
 
 
 @pytest.fixture
 def api_staff_user(db):
-    from django.contrib.auth.models import Permission
-
-    user = StaffUserFactory(username="api-staff")
-    for label in API_MODELS:
-        app_label, model = label.split(".")
-        user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
-        )
-    return user
+    return StaffUserFactory(username="api-staff", permissions=API_PERMISSIONS)
 
 
 @pytest.fixture
@@ -150,9 +143,20 @@ def other_attendee_api(other_attendee):
     return bearer_client(raw)
 
 
+def non_staff_user_api():
+    """An API client signed in (by session: tokens are for staff only, ApiToken.objects.usable)
+    as a user who holds every API permission but is not staff."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(UserFactory(is_staff=False, permissions=API_PERMISSIONS))
+    return client
+
+
 @pytest.fixture
 def persona_client(request, api_client):
-    """Look up a persona's client by name: anonymous, attendee, other_attendee, staff or viewer."""
+    """Look up a persona's client by name: anonymous, attendee, other_attendee, staff, viewer,
+    staff_without_permissions (a staff token, no model permission) or non_staff_user."""
 
     def client_for(persona: str):
         return {
@@ -161,6 +165,8 @@ def persona_client(request, api_client):
             "other_attendee": lambda: request.getfixturevalue("other_attendee_api"),
             "staff": lambda: request.getfixturevalue("staff_api"),
             "viewer": lambda: request.getfixturevalue("viewer_api"),
+            "staff_without_permissions": staff_api_with,
+            "non_staff_user": non_staff_user_api,
         }[persona]()
 
     return client_for
@@ -171,15 +177,10 @@ def persona_client(request, api_client):
 
 @pytest.fixture
 def staff_user_with(db):
-    """A staff user holding exactly the given permissions ("meetings.view_meeting", ...)."""
-    from django.contrib.auth.models import Permission
+    """`staff_user_with("meetings.view_meeting", ...)`: StaffUserFactory(permissions=...)."""
 
     def make(*permissions: str, **fields):
-        user = StaffUserFactory(**fields)
-        for permission in permissions:
-            app_label, codename = permission.split(".")
-            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        return user
+        return StaffUserFactory(permissions=permissions, **fields)
 
     return make
 
@@ -191,15 +192,38 @@ def staff_client(client, api_staff_user):
     return client
 
 
+def stored_rows() -> list[list[dict]]:
+    """Every row of the apps' models and their audit trails, to check that nothing changed."""
+    from django.apps import apps
+
+    return [
+        list(model.objects.order_by("pk").values())
+        for label in ("contacts", "meetings", "attendance")
+        for model in apps.get_app_config(label).get_models()
+    ]
+
+
+def every_permission() -> set[str]:
+    """Every permission's "app_label.codename": staff holding all but one of a page's permissions
+    find out whether the page checks that one (and not another, or only one of two)."""
+    from django.contrib.auth.models import Permission
+
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+
+
 @pytest.fixture
 def assert_staff_only(client, staff_user_with):
-    """Check a staff page's access rules: anonymous visitors are sent to sign in; staff without
-    the page's permissions, and non-staff users with them, get 403; staff with them get
-    `allowed_status`. Returns the allowed response, for further checks."""
-    from django.contrib.auth.models import Permission
+    """Check a staff page's access rules: anonymous visitors are sent to sign in; staff missing
+    any one of the page's permissions (even holding every other one), staff with none, and
+    non-staff users with all of them get 403, and none of these requests changes anything;
+    staff with the permissions get `allowed_status`. Returns the allowed response."""
 
     def check(url: str, *permissions: str, method: str = "get", data: dict | None = None, allowed_status: int = 200):
         send = getattr(client, method)
+        before = stored_rows()
         client.logout()
         response = send(url, data or {})
         assert response.status_code == 302, f"anonymous {method} {url}: {response.status_code}"
@@ -208,13 +232,13 @@ def assert_staff_only(client, staff_user_with):
         if permissions:
             client.force_login(staff_user_with())
             assert send(url, data or {}).status_code == 403, f"staff without {permissions}"
+        for missing in permissions:
+            client.force_login(staff_user_with(*(every_permission() - {missing})))
+            assert send(url, data or {}).status_code == 403, f"staff with every permission but {missing}"
 
-        outsider = UserFactory(is_staff=False)
-        for permission in permissions:
-            app_label, codename = permission.split(".")
-            outsider.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        client.force_login(outsider)
+        client.force_login(UserFactory(is_staff=False, permissions=permissions))
         assert send(url, data or {}).status_code == 403, "non-staff user with the permissions"
+        assert stored_rows() == before, "a refused request changed something"
 
         client.force_login(staff_user_with(*permissions))
         response = send(url, data or {})
@@ -222,6 +246,19 @@ def assert_staff_only(client, staff_user_with):
         return response
 
     return check
+
+
+# --- Attendees' pages -------------------------------------------------------------------------
+
+
+def sign_in_attendee(client, contact) -> None:
+    """What signing in on the attendee's sign-in page leaves in the browser session."""
+    from django.utils import timezone
+
+    session = client.session
+    session["attendee_contact_id"] = str(contact.pk)
+    session["attendee_signed_in_at"] = timezone.now().timestamp()
+    session.save()
 
 
 # --- Browser tests ----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """factory-boy factories for every model. Coordinates are real places, never invented."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
@@ -14,7 +16,20 @@ from meetings.models import Meeting
 PORTLAND = (45.51934, -122.68307)
 
 
+def permissions_named(names: Iterable[str]) -> list[Permission]:
+    """The permissions called "app_label.codename" ("meetings.view_meeting"), as
+    `user.has_perm` names them. A name that matches no permission is an error, not nothing."""
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return found
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user (not staff). `UserFactory(permissions=("meetings.view_meeting", ...))` gives them
+    exactly these permissions: the one way the tests build a user with permissions."""
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -29,8 +44,15 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def permissions(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.user_permissions.add(*permissions_named(extracted))
+
 
 class StaffUserFactory(UserFactory):
+    """A staff member: `StaffUserFactory(permissions=("meetings.view_meeting", ...))`."""
+
     is_staff = True
 
 

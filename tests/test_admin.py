@@ -101,7 +101,7 @@ CHANGELISTS = [
 ]
 
 
-@pytest.mark.parametrize("url_name, factory", CHANGELISTS)
+@pytest.mark.parametrize(("url_name", "factory"), CHANGELISTS)
 def test_changelist_queries_do_not_grow_with_rows(
     client, superuser, django_assert_num_queries, django_assert_max_num_queries, url_name, factory
 ):

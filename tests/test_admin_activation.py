@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests.factories import ContactFactory, MeetingFactory
@@ -27,7 +26,7 @@ def action_names(response) -> set[str]:
     return {name for name, _ in response.context["action_form"].fields["action"].choices if name}
 
 
-@pytest.mark.parametrize("model_key, factory, plural", ACTIVATABLE)
+@pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
 def test_deactivate_marks_only_the_selected_rows_and_logs_them(client, superuser, model_key, factory, plural):
     chosen, untouched = factory.create_batch(2), factory()
     stamped_before = {obj.pk: obj.updated_at for obj in chosen}
@@ -46,7 +45,7 @@ def test_deactivate_marks_only_the_selected_rows_and_logs_them(client, superuser
     assert sorted(logged.values_list("object_id", flat=True)) == sorted(obj.pk for obj in chosen)
 
 
-@pytest.mark.parametrize("model_key, factory, plural", ACTIVATABLE)
+@pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
 def test_reactivate_changes_inactive_rows_and_reports_the_rest(client, superuser, model_key, factory, plural):
     inactive, active = factory.create_batch(2, is_active=False), factory()
     client.force_login(superuser)
@@ -61,7 +60,7 @@ def test_reactivate_changes_inactive_rows_and_reports_the_rest(client, superuser
     assert LogEntry.objects.filter(object_id=active.pk).count() == 0
 
 
-@pytest.mark.parametrize("model_key, factory, plural", ACTIVATABLE)
+@pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
 def test_changelist_offers_deactivation_but_no_deletion(client, superuser, model_key, factory, plural):
     factory()
     client.force_login(superuser)
@@ -71,7 +70,7 @@ def test_changelist_offers_deactivation_but_no_deletion(client, superuser, model
     assert action_names(response) == {"deactivate_selected", "reactivate_selected"}
 
 
-@pytest.mark.parametrize("model_key, factory, plural", ACTIVATABLE)
+@pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
 def test_posting_delete_selected_deletes_nothing(client, superuser, model_key, factory, plural):
     obj = factory()
     client.force_login(superuser)
@@ -82,12 +81,11 @@ def test_posting_delete_selected_deletes_nothing(client, superuser, model_key, f
     assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
-@pytest.mark.parametrize("model_key, factory, plural", ACTIVATABLE)
-def test_staff_who_may_only_view_cannot_deactivate(client, staff_user, model_key, factory, plural):
+@pytest.mark.parametrize(("model_key", "factory", "plural"), ACTIVATABLE)
+def test_staff_who_may_only_view_cannot_deactivate(client, staff_user_with, model_key, factory, plural):
     obj = factory()
-    model_name = model_key.split("_", 1)[1]
-    staff_user.user_permissions.add(Permission.objects.get(codename=f"view_{model_name}"))
-    client.force_login(staff_user)
+    app_label, model_name = model_key.split("_", 1)
+    client.force_login(staff_user_with(f"{app_label}.view_{model_name}"))
 
     response = run_action(client, model_key, "deactivate_selected", [obj])
 

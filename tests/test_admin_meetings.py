@@ -38,12 +38,13 @@ def test_add_form_creates_a_meeting_with_its_creator_and_a_qr_code(client, super
     assert response.status_code == 302
     meeting = Meeting.objects.get()
     assert meeting.created_by == str(superuser.pk)
-    assert meeting.qr_code and len(meeting.qr_code) >= 22
+    assert meeting.qr_code
+    assert len(meeting.qr_code) >= 22
     assert meeting.radius_meters == 150
 
 
 @pytest.mark.parametrize(
-    "field, value, message",
+    ("field", "value", "message"),
     [
         ("lat", "91", "Latitude must be between -90 and 90."),
         ("lat", "-90.5", "Latitude must be between -90 and 90."),

@@ -1,8 +1,16 @@
 """Who may call what: every API endpoint, for every persona, in one table.
 
-Each endpoint module tests its own rules in depth; this table is the cross-check that nothing
-is open that should not be. `other_attendee` acts on the attendee's session and gets 404, as
-if it did not exist.
+This is the one place where the API's access rules are listed; each endpoint module tests
+what the endpoint does. The personas (tests/conftest.py, persona_client):
+
+- anonymous: no credentials;
+- attendee: the attendee's token; the rows act on the attendee's own session and record;
+- other_attendee: another attendee's token: the attendee's session is 404 to them, as if it
+  did not exist;
+- staff: a staff token with every API model permission;
+- viewer: a staff token with the view permissions only;
+- staff_without_permissions: a staff token without any model permission;
+- non_staff_user: a user signed in by session who holds every API permission but is not staff.
 """
 
 from collections.abc import Callable
@@ -11,107 +19,194 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
-from attendance.models import SessionStatus
+from attendance.models import Session, SessionEvent, SessionStatus
+from contacts.models import Contact
+from meetings.models import Meeting
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "attendee", "other_attendee", "staff")
+PERSONAS = (
+    "anonymous",
+    "attendee",
+    "other_attendee",
+    "staff",
+    "viewer",
+    "staff_without_permissions",
+    "non_staff_user",
+)
+# The answer a refusal carries, by status.
+REFUSAL_CODES = {401: "not_authenticated", 403: "permission_denied"}
 
 
 @dataclass
 class World:
     """The objects every row can point at."""
 
-    attendee: object
-    meeting: object = field(default_factory=MeetingFactory)
-    contact: object = field(default_factory=ContactFactory)
+    attendee: Contact
+    session_status: SessionStatus = SessionStatus.ACTIVE
+    meeting: Meeting = field(default_factory=MeetingFactory)
+    contact: Contact = field(default_factory=ContactFactory)  # has no session
 
     def __post_init__(self) -> None:
-        self.session = SessionFactory(contact=self.attendee, meeting=self.meeting, status=SessionStatus.ACTIVE)
+        self.session = SessionFactory(contact=self.attendee, meeting=self.meeting, status=self.session_status)
         self.event = SessionEventFactory(session=SessionFactory(meeting=self.meeting, status=SessionStatus.COMPLETED))
 
 
 def fix(world: World) -> dict:
+    """A position report from the meeting's door."""
     return {"ts_client": timezone.now().isoformat(), "lat": world.meeting.lat, "lng": world.meeting.lng, "accuracy": 5}
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    url: Callable[[World], str]
-    expected: tuple[int, int, int, int]  # anonymous, attendee, other_attendee, staff
-    body: Callable[[World], dict] | None = None
+def start_for_contact(world: World) -> dict:
+    return {"meeting_id": world.meeting.id, "contact_id": world.contact.id}
 
-    def call(self, client, world: World):
-        body = self.body(world) if self.body else None
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str  # under /api/v1/, formatted with the world: "sessions/{w.session.id}/"
+    body: dict | Callable[[World], dict] | None = None
+    session_status: SessionStatus = SessionStatus.ACTIVE  # the attendee's session's, beforehand
+    content_type: str = "application/json"
+
+    def url(self, world: World) -> str:
+        return "/api/v1/" + self.path.format(w=world)
+
+    def send(self, client, world: World):
+        body = self.body(world) if callable(self.body) else self.body
         return getattr(client, self.method)(self.url(world), body, format="json")
 
 
-V1 = "/api/v1"
-ENDPOINTS = {
-    "revoke own token": Endpoint("delete", lambda w: f"{V1}/auth/token/", (401, 204, 204, 204)),
-    "me": Endpoint("get", lambda w: f"{V1}/me/", (401, 200, 200, 403)),
-    "consent": Endpoint("post", lambda w: f"{V1}/me/consent/", (401, 200, 200, 403), lambda w: {"granted": True}),
-    "contacts list": Endpoint("get", lambda w: f"{V1}/contacts/", (401, 403, 403, 200)),
-    "contacts create": Endpoint(
-        "post", lambda w: f"{V1}/contacts/", (401, 403, 403, 201), lambda w: {"email": "new@example.org"}
-    ),
-    "contact detail": Endpoint("get", lambda w: f"{V1}/contacts/{w.contact.id}/", (401, 403, 403, 200)),
-    "contact update": Endpoint(
-        "patch", lambda w: f"{V1}/contacts/{w.contact.id}/", (401, 403, 403, 200), lambda w: {"notes": "x"}
-    ),
-    "contact deactivate": Endpoint("delete", lambda w: f"{V1}/contacts/{w.contact.id}/", (401, 403, 403, 204)),
-    "meetings list": Endpoint("get", lambda w: f"{V1}/meetings/", (401, 200, 200, 200)),
-    "meetings nearby": Endpoint(
-        "get", lambda w: f"{V1}/meetings/?lat={w.meeting.lat}&lng={w.meeting.lng}", (401, 200, 200, 200)
-    ),
-    "meeting detail": Endpoint("get", lambda w: f"{V1}/meetings/{w.meeting.id}/", (401, 200, 200, 200)),
-    "meeting by QR code": Endpoint("get", lambda w: f"{V1}/meetings/qr/{w.meeting.qr_code}/", (401, 200, 200, 200)),
-    "meeting create": Endpoint(
-        "post",
-        lambda w: f"{V1}/meetings/",
-        (401, 403, 403, 201),
-        lambda w: {"name": "New", "address": "1 Main St", "lat": 45.5, "lng": -122.6},
-    ),
-    "meeting update": Endpoint(
-        "patch", lambda w: f"{V1}/meetings/{w.meeting.id}/", (401, 403, 403, 200), lambda w: {"name": "Renamed"}
-    ),
-    "meeting deactivate": Endpoint("delete", lambda w: f"{V1}/meetings/{w.meeting.id}/", (401, 403, 403, 204)),
-    "meeting rotate QR": Endpoint("post", lambda w: f"{V1}/meetings/{w.meeting.id}/rotate-qr/", (401, 403, 403, 200)),
-    "sessions list": Endpoint("get", lambda w: f"{V1}/sessions/", (401, 200, 200, 200)),
-    # The attendee already has an open session (409); staff must say for whom (400).
-    "session start": Endpoint(
-        "post", lambda w: f"{V1}/sessions/", (401, 409, 201, 400), lambda w: {"meeting_id": w.meeting.id}
-    ),
-    "active session": Endpoint("get", lambda w: f"{V1}/sessions/active/", (401, 200, 404, 400)),
-    "session detail": Endpoint("get", lambda w: f"{V1}/sessions/{w.session.id}/", (401, 200, 404, 200)),
-    "check-in": Endpoint("post", lambda w: f"{V1}/sessions/{w.session.id}/check-in/", (401, 201, 404, 201), fix),
-    # The session is not checked in yet: the attendee and staff reach the rule, not a wall.
-    "check-out": Endpoint("post", lambda w: f"{V1}/sessions/{w.session.id}/check-out/", (401, 409, 404, 409), fix),
-    "location": Endpoint("post", lambda w: f"{V1}/sessions/{w.session.id}/location/", (401, 201, 404, 201), fix),
-    "end": Endpoint("post", lambda w: f"{V1}/sessions/{w.session.id}/end/", (401, 201, 404, 201), fix),
-    "session update": Endpoint(
-        "patch", lambda w: f"{V1}/sessions/{w.session.id}/", (401, 405, 405, 405), lambda w: {"status": "ended"}
-    ),
-    "session delete": Endpoint("delete", lambda w: f"{V1}/sessions/{w.session.id}/", (401, 405, 405, 405)),
-    "events list": Endpoint("get", lambda w: f"{V1}/events/", (401, 403, 403, 200)),
-    "event detail": Endpoint("get", lambda w: f"{V1}/events/{w.event.id}/", (401, 403, 403, 200)),
-    "event delete": Endpoint("delete", lambda w: f"{V1}/events/{w.event.id}/", (401, 403, 403, 405)),
-    "schema": Endpoint("get", lambda w: f"{V1}/schema/", (200, 200, 200, 200)),
+SESSION = "sessions/{w.session.id}/"
+EVENT = "events/{w.event.id}/"
+FLAG = {"location_flag": "granted"}
+REQUESTS = {
+    "revoke own token": Request("delete", "auth/token/"),
+    "me": Request("get", "me/"),
+    "consent": Request("post", "me/consent/", {"granted": True}),
+    # The attendee asks about their own record: being its subject grants nothing here.
+    "contacts list": Request("get", "contacts/"),
+    "contact create": Request("post", "contacts/", {"email": "new@example.org"}),
+    "contact detail": Request("get", "contacts/{w.attendee.id}/"),
+    "contact update": Request("patch", "contacts/{w.attendee.id}/", {"notes": "x"}),
+    "contact deactivate": Request("delete", "contacts/{w.attendee.id}/"),
+    "meetings list": Request("get", "meetings/"),
+    "meetings nearby": Request("get", "meetings/?lat={w.meeting.lat}&lng={w.meeting.lng}"),
+    "meeting detail": Request("get", "meetings/{w.meeting.id}/"),
+    "meeting by QR code": Request("get", "meetings/qr/{w.meeting.qr_code}/"),
+    "meeting create": Request("post", "meetings/", {"name": "New", "address": "1 Main St", "lat": 45.5, "lng": -122.6}),
+    "meeting update": Request("patch", "meetings/{w.meeting.id}/", {"name": "Renamed"}),
+    "meeting deactivate": Request("delete", "meetings/{w.meeting.id}/"),
+    "meeting rotate QR": Request("post", "meetings/{w.meeting.id}/rotate-qr/"),
+    "sessions list": Request("get", "sessions/"),
+    "session start": Request("post", "sessions/", lambda w: {"meeting_id": w.meeting.id}),
+    "session start for a contact": Request("post", "sessions/", start_for_contact),
+    "active session": Request("get", "sessions/active/"),
+    "active session of a contact": Request("get", "sessions/active/?contact_id={w.attendee.id}"),
+    "session detail": Request("get", SESSION),
+    "check-in": Request("post", SESSION + "check-in/", fix),
+    "check-out before check-in": Request("post", SESSION + "check-out/", fix),
+    "check-out": Request("post", SESSION + "check-out/", fix, session_status=SessionStatus.CHECKED_IN),
+    "location": Request("post", SESSION + "location/", fix),
+    "end": Request("post", SESSION + "end/", fix),
+    "session post": Request("post", SESSION, {}),
+    "session replace": Request("put", SESSION, {"status": "ended"}),
+    "session update": Request("patch", SESSION, {"status": "ended"}),
+    "session delete": Request("delete", SESSION),
+    "events list": Request("get", "events/"),
+    "event detail": Request("get", EVENT),
+    "event create": Request("post", "events/", FLAG),
+    "events delete": Request("delete", "events/"),
+    "event replace": Request("put", EVENT, FLAG),
+    "event update": Request("patch", EVENT, FLAG),
+    "event delete": Request("delete", EVENT),
+    "schema": Request("get", "schema/", content_type="application/vnd.oai.openapi; charset=utf-8"),
 }
+
+# The answer to each request, by persona, in the order of PERSONAS (other: other_attendee,
+# bare: staff_without_permissions).
+# fmt: off
+EXPECTED = {
+    #                               anon      other       viewer      non-staff
+    #                                    attendee   staff       bare
+    "revoke own token":            (401, 204, 204,  204,  204,  204,  403),
+    "me":                          (401, 200, 200,  403,  403,  403,  403),
+    "consent":                     (401, 200, 200,  403,  403,  403,  403),
+    "contacts list":               (401, 403, 403,  200,  200,  403,  403),
+    "contact create":              (401, 403, 403,  201,  403,  403,  403),
+    "contact detail":              (401, 403, 403,  200,  200,  403,  403),
+    "contact update":              (401, 403, 403,  200,  403,  403,  403),
+    "contact deactivate":          (401, 403, 403,  204,  403,  403,  403),
+    "meetings list":               (401, 200, 200,  200,  200,  403,  403),
+    "meetings nearby":             (401, 200, 200,  200,  200,  403,  403),
+    "meeting detail":              (401, 200, 200,  200,  200,  403,  403),
+    "meeting by QR code":          (401, 200, 200,  200,  200,  403,  403),
+    "meeting create":              (401, 403, 403,  201,  403,  403,  403),
+    "meeting update":              (401, 403, 403,  200,  403,  403,  403),
+    "meeting deactivate":          (401, 403, 403,  204,  403,  403,  403),
+    "meeting rotate QR":           (401, 403, 403,  200,  403,  403,  403),
+    "sessions list":               (401, 200, 200,  200,  200,  403,  403),
+    # The attendee already has an open session (409); staff must say for whom (400).
+    "session start":               (401, 409, 201,  400,  403,  403,  403),
+    # Attendees start sessions for themselves only (400).
+    "session start for a contact": (401, 400, 400,  201,  403,  403,  403),
+    # Staff must say whose session they ask for (400).
+    "active session":              (401, 200, 404,  400,  400,  403,  403),
+    "active session of a contact": (401, 200, 404,  200,  200,  403,  403),
+    "session detail":              (401, 200, 404,  200,  200,  403,  403),
+    "check-in":                    (401, 201, 404,  201,  403,  403,  403),
+    # The attendee and staff reach the rule (409), not a wall.
+    "check-out before check-in":   (401, 409, 404,  409,  403,  403,  403),
+    "check-out":                   (401, 201, 404,  201,  403,  403,  403),
+    "location":                    (401, 201, 404,  201,  403,  403,  403),
+    "end":                         (401, 201, 404,  201,  403,  403,  403),
+    # A session changes by its events only: no other writes, not even by staff.
+    "session post":                (401, 405, 405,  405,  403,  403,  403),
+    "session replace":             (401, 405, 405,  405,  403,  403,  403),
+    "session update":              (401, 405, 405,  405,  403,  403,  403),
+    "session delete":              (401, 405, 405,  405,  403,  403,  403),
+    "events list":                 (401, 403, 403,  200,  200,  403,  403),
+    "event detail":                (401, 403, 403,  200,  200,  403,  403),
+    # Evidence is never written, changed or deleted over the API, not even by staff.
+    "event create":                (401, 403, 403,  405,  403,  403,  403),
+    "events delete":               (401, 403, 403,  405,  403,  403,  403),
+    "event replace":               (401, 403, 403,  405,  403,  403,  403),
+    "event update":                (401, 403, 403,  405,  403,  403,  403),
+    "event delete":                (401, 403, 403,  405,  403,  403,  403),
+    "schema":                      (200, 200, 200,  200,  200,  200,  200),
+}
+# fmt: on
+
+
+def stored() -> list[list[dict]]:
+    """Every row an endpoint could change."""
+    return [list(model.objects.order_by("pk").values()) for model in (Contact, Meeting, Session, SessionEvent)]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", ENDPOINTS)
+@pytest.mark.parametrize("name", EXPECTED)
 def test_who_may_call_what(name, persona, persona_client, attendee):
-    endpoint = ENDPOINTS[name]
-    world = World(attendee=attendee)
-    response = endpoint.call(persona_client(persona), world)
-    expected = endpoint.expected[PERSONAS.index(persona)]
+    request = REQUESTS[name]
+    world = World(attendee=attendee, session_status=request.session_status)
+    client = persona_client(persona)
+    before = stored()
+
+    response = request.send(client, world)
+
+    expected = EXPECTED[name][PERSONAS.index(persona)]
     assert response.status_code == expected, f"{name} as {persona}: {response.content[:300]!r}"
+    if response.content:
+        assert response["Content-Type"] == request.content_type
     if response.status_code >= 400:
-        assert set(response.json()) >= {"detail", "code"}
+        body = response.json()
+        assert set(body) >= {"detail", "code"}
+        if response.status_code in REFUSAL_CODES:
+            assert body["code"] == REFUSAL_CODES[response.status_code]
+        assert stored() == before, "a refused request changed something"
+    if response.status_code == 401:
+        # RFC 9110: a 401 names the scheme to use.
+        assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def api_route_names() -> set[str]:
@@ -132,11 +227,12 @@ def api_route_names() -> set[str]:
 
 
 def test_every_api_route_is_in_the_table(attendee):
-    """A new endpoint must be added above, so that its permissions are checked too."""
+    """A new endpoint must be added to REQUESTS and EXPECTED, so that its permissions are checked too."""
     from django.urls import resolve
 
+    assert set(REQUESTS) == set(EXPECTED)
     world = World(attendee=attendee)
-    covered = {resolve(endpoint.url(world).split("?")[0]).url_name for endpoint in ENDPOINTS.values()}
+    covered = {resolve(request.url(world).split("?")[0]).url_name for request in REQUESTS.values()}
     # The token endpoint's POST (sign-in) is public by design and has its own tests; the docs
     # page is public and has its own test.
     assert api_route_names() - covered - {"docs"} == set()

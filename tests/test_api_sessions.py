@@ -3,8 +3,6 @@
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
@@ -12,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attendance.models import EventType, Session, SessionEvent, SessionStatus
-from contacts.models import Contact
 from core.geo import offset_point
 from meetings.models import Meeting
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
@@ -96,67 +93,7 @@ def session(attendee, meeting) -> Session:
     return SessionFactory(contact=attendee, meeting=meeting, status=SessionStatus.ACTIVE)
 
 
-# --- Permission matrix ------------------------------------------------------------------------
-
-PERSONAS = ("anonymous", "attendee", "other_attendee", "staff", "viewer")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One request on the `attendee` persona's session, in the state it needs."""
-
-    method: str
-    path: Callable[[Session, Contact], str]
-    body: Callable[[Session, str], dict | None] = lambda session, persona: None
-    status: SessionStatus | None = SessionStatus.ACTIVE  # None: the attendee has no open session
-    # Expected answer per persona; anonymous is always 401.
-    attendee: int = 200
-    other_attendee: int = 404
-    staff: int = 200
-    viewer: int = 200
-
-
-def start_body(session: Session, persona: str) -> dict:
-    body = {"meeting_id": session.meeting_id}
-    return {**body, "contact_id": session.contact_id} if persona in ("staff", "viewer") else body
-
-
-WRITE = {"attendee": 201, "other_attendee": 404, "staff": 201, "viewer": 403}
-NO_UPDATES = {"attendee": 405, "other_attendee": 405, "staff": 405, "viewer": 403}
-MATRIX = {
-    "list": Endpoint("get", lambda s, c: SESSIONS, other_attendee=200),
-    "start": Endpoint(
-        "post", lambda s, c: SESSIONS, start_body, status=SessionStatus.COMPLETED, **{**WRITE, "other_attendee": 201}
-    ),
-    "active": Endpoint("get", lambda s, c: f"{ACTIVE}?contact_id={c.pk}"),
-    "detail": Endpoint("get", lambda s, c: session_url(s)),
-    "check-in": Endpoint("post", lambda s, c: session_url(s, "check-in"), lambda s, p: report(), **WRITE),
-    "check-out": Endpoint(
-        "post", lambda s, c: session_url(s, "check-out"), lambda s, p: report(), SessionStatus.CHECKED_IN, **WRITE
-    ),
-    "location": Endpoint("post", lambda s, c: session_url(s, "location"), lambda s, p: report(), **WRITE),
-    "end": Endpoint("post", lambda s, c: session_url(s, "end"), lambda s, p: report(), **WRITE),
-    "put": Endpoint("put", lambda s, c: session_url(s), lambda s, p: {"status": "ended"}, **NO_UPDATES),
-    "patch": Endpoint("patch", lambda s, c: session_url(s), lambda s, p: {"status": "ended"}, **NO_UPDATES),
-    "delete": Endpoint("delete", lambda s, c: session_url(s), **NO_UPDATES),
-    "post-list-detail": Endpoint("post", lambda s, c: session_url(s), lambda s, p: {}, **NO_UPDATES),
-}
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", MATRIX)
-def test_permission_matrix(persona_client, attendee, meeting, name, persona):
-    endpoint = MATRIX[name]
-    session = SessionFactory(contact=attendee, meeting=meeting, status=endpoint.status)
-    body = endpoint.body(session, persona)
-    response = getattr(persona_client(persona), endpoint.method)(
-        endpoint.path(session, attendee), data=body, format="json"
-    )
-    expected = 401 if persona == "anonymous" else getattr(endpoint, persona)
-    assert response.status_code == expected, response.content
-    assert response["Content-Type"] == "application/json"
-    if expected >= 400:
-        assert response.json()["code"]
+# --- Another attendee's session (who may call what: tests/test_api_permissions.py) -------------
 
 
 @pytest.mark.parametrize("action", EVENT_ACTIONS)

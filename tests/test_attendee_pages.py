@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import ConsentChange
+from tests.conftest import sign_in_attendee
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +42,9 @@ def contact(db):
     return contact
 
 
-def sign_in(client: Client, contact) -> None:
-    """What signing in on the page leaves in the browser session."""
-    session = client.session
-    session["attendee_contact_id"] = str(contact.pk)
-    session["attendee_signed_in_at"] = timezone.now().timestamp()
-    session.save()
-
-
 @pytest.fixture
 def attendee_client(client, contact):
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     return client
 
 
@@ -89,7 +82,8 @@ def test_meeting_page_shows_the_meeting_and_a_sign_in_button(client, meeting):
     assert response["Referrer-Policy"] == "same-origin"
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
     page = response.content.decode()
-    assert meeting.name in page and meeting.address in page
+    assert meeting.name in page
+    assert meeting.address in page
     sign_in_link = f"{reverse('attendee:sign_in')}?next={meeting_url(meeting)}"
     assert sign_in_link in page
     assert "Sign in to check in" in page
@@ -115,12 +109,13 @@ def test_inactive_meeting_is_410(client, meeting):
     meeting.save()
     response = client.get(meeting_url(meeting))
     assert response.status_code == 410
-    assert b"no longer" in response.content and b"case manager" in response.content
+    assert b"no longer" in response.content
+    assert b"case manager" in response.content
 
 
 def test_signed_in_without_consent_links_to_the_consent_page(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     response = client.get(meeting_url(meeting))
     assert f"{reverse('attendee:consent')}?next=" in response.content.decode()
     assert b"data-geolocate" not in response.content
@@ -149,7 +144,8 @@ def test_sign_in_keeps_the_contact_in_its_own_session_key(client, contact, meeti
     assert "_auth_user_id" not in client.session
     # An attendee is not a staff member.
     staff_page = client.get("/meetings/")
-    assert staff_page.status_code == 302 and staff_page["Location"].startswith("/login/")
+    assert staff_page.status_code == 302
+    assert staff_page["Location"].startswith("/login/")
 
 
 def test_sign_in_without_next_or_with_an_unsafe_one_goes_home(client, contact):
@@ -231,7 +227,7 @@ def test_a_successful_sign_in_does_not_reset_other_emails_counts(contact):
 
 def test_consent_page_explains_and_records_the_attendee_s_agreement(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     page = client.get(reverse("attendee:consent"), {"next": meeting_url(meeting)})
     assert page.status_code == 200
     text = page.content.decode()
@@ -242,7 +238,8 @@ def test_consent_page_explains_and_records_the_attendee_s_agreement(client, meet
     contact.refresh_from_db()
     assert contact.consent_granted
     change = ConsentChange.objects.get(contact=contact)
-    assert change.granted and change.source == ConsentChange.Source.ATTENDEE
+    assert change.granted
+    assert change.source == ConsentChange.Source.ATTENDEE
 
 
 def test_withdrawing_consent(attendee_client, contact):
@@ -251,13 +248,15 @@ def test_withdrawing_consent(attendee_client, contact):
     contact.refresh_from_db()
     assert not contact.consent_granted
     change = ConsentChange.objects.get(contact=contact)
-    assert not change.granted and change.source == "attendee"
+    assert not change.granted
+    assert change.source == "attendee"
 
 
 def test_consent_pages_need_a_signed_in_attendee(client):
     for url in (reverse("attendee:consent"), reverse("attendee:withdraw_consent")):
         response = client.post(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("attendee:sign_in"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("attendee:sign_in"))
     assert not ConsentChange.objects.exists()
 
 
@@ -266,14 +265,18 @@ def test_consent_pages_need_a_signed_in_attendee(client):
 
 def test_check_in_inside_the_radius_is_verified(attendee_client, contact, meeting):
     response = post_check_in(attendee_client, meeting)
-    assert response.status_code == 302 and response["Location"] == meeting_url(meeting)
+    assert response.status_code == 302
+    assert response["Location"] == meeting_url(meeting)
     session = Session.objects.get(contact=contact)
-    assert session.status == SessionStatus.CHECKED_IN and session.meeting == meeting
+    assert session.status == SessionStatus.CHECKED_IN
+    assert session.meeting == meeting
     event = session.events.get()
-    assert event.type == EventType.CHECK_IN and event.location_flag == LocationFlag.GRANTED
+    assert event.type == EventType.CHECK_IN
+    assert event.location_flag == LocationFlag.GRANTED
     page = attendee_client.get(meeting_url(meeting))
     text = page.content.decode()
-    assert "Verified" in text and "Not verified" not in text
+    assert "Verified" in text
+    assert "Not verified" not in text
     assert "Checked in since" in text
     assert reverse("attendee:check_out", args=[meeting.qr_code]) in text
 
@@ -285,14 +288,16 @@ def test_check_in_outside_the_radius_is_not_verified(attendee_client, contact, m
     assert session.events.get().location_flag == LocationFlag.DENIED
     page = attendee_client.get(response["Location"])
     (message,) = messages_of(page)
-    assert "Not verified" in message and "Move closer" in message
+    assert "Not verified" in message
+    assert "Move closer" in message
     assert "1112 m" in message  # 0.01° of latitude
 
 
 def test_gps_timeout_is_recorded_as_a_timeout(attendee_client, contact, meeting):
     post_check_in(attendee_client, meeting, position(lat="", lng="", accuracy="", gps_timeout="1"))
     event = SessionEvent.objects.get(session__contact=contact)
-    assert event.location_flag == LocationFlag.TIMEOUT and event.lat is None
+    assert event.location_flag == LocationFlag.TIMEOUT
+    assert event.lat is None
     assert Session.objects.get(contact=contact).status == SessionStatus.ACTIVE
 
 
@@ -325,20 +330,23 @@ def test_check_out_without_a_check_in_here_stores_nothing(attendee_client, conta
 
 def test_without_consent_check_in_goes_to_the_consent_page_and_stores_nothing(client, meeting):
     contact = ContactFactory()
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     response = post_check_in(client, meeting)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("attendee:consent"))
-    assert not Session.objects.exists() and not SessionEvent.objects.exists()
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("attendee:consent"))
+    assert not Session.objects.exists()
+    assert not SessionEvent.objects.exists()
 
 
 def test_signed_out_check_in_goes_to_sign_in_and_stores_nothing(client, meeting):
     response = post_check_in(client, meeting)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("attendee:sign_in"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("attendee:sign_in"))
     assert not Session.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [
         ("lat", "north"),
         ("lat", "91"),
@@ -378,7 +386,7 @@ def test_a_phone_clock_far_east_of_utc_is_recorded(attendee_client, contact, mee
 def test_an_event_id_used_by_someone_else_stores_nothing(attendee_client, contact, meeting):
     data = position()
     other = Client()
-    sign_in(other, ContactFactory(consenting=True))
+    sign_in_attendee(other, ContactFactory(consenting=True))
     post_check_in(other, meeting, data)
     response = post_check_in(attendee_client, meeting, data)
     assert response.status_code == 302
@@ -421,7 +429,7 @@ def test_ending_a_session_needs_a_signed_in_attendee(client):
 
 
 @pytest.mark.parametrize(
-    "url_name, args",
+    ("url_name", "args"),
     [
         ("attendee:check_in", True),
         ("attendee:check_out", True),
@@ -432,7 +440,7 @@ def test_ending_a_session_needs_a_signed_in_attendee(client):
 )
 def test_every_post_needs_the_csrf_token(contact, meeting, url_name, args):
     client = Client(enforce_csrf_checks=True)
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     url = reverse(url_name, args=[meeting.qr_code] if args else [])
     assert client.post(url, position()).status_code == 403
     assert not SessionEvent.objects.exists()
@@ -463,16 +471,12 @@ def test_home_lists_the_attendee_s_own_recent_sessions(
     assert response.status_code == 200
     sessions = list(response.context["sessions"])
     assert [s.contact_id for s in sessions] == [contact.pk]
-    assert sessions[0].check_in_at is not None and sessions[0].check_out_at is None
+    assert sessions[0].check_in_at is not None
+    assert sessions[0].check_out_at is None
     assert reverse("attendee:sign_out") in response.content.decode()
-
-
-def test_home_needs_a_signed_in_attendee(client):
-    response = client.get(reverse("attendee:home"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("attendee:sign_in"))
 
 
 def test_a_deactivated_contact_is_signed_out(client, meeting):
     contact = ContactFactory(consenting=True, is_active=False)
-    sign_in(client, contact)
+    sign_in_attendee(client, contact)
     assert client.get(reverse("attendee:home")).status_code == 302

@@ -101,7 +101,7 @@ def test_expires_days_must_be_a_positive_whole_number(api_staff_user, days: str)
 
 
 @pytest.mark.parametrize(
-    "user_factory, message",
+    ("user_factory", "message"),
     [
         (None, "no user named"),
         (lambda: UserFactory(username="someone"), "not staff"),

@@ -61,7 +61,8 @@ def test_every_rows_audit_trail_starts_with_its_creation_at_its_created_time(mod
 def test_every_sessions_events_replayed_through_the_state_machine_give_its_status():
     for session in Session.objects.select_related("meeting"):
         events = list(session.events.order_by("ts_server"))
-        assert events and session.created_at < events[0].ts_server, session
+        assert events, session
+        assert session.created_at < events[0].ts_server, session
         status = SessionStatus.ACTIVE
         for event in events:
             allowed_from, next_status = TRANSITIONS[EventType(event.type)]
@@ -106,7 +107,8 @@ def test_a_contacts_page_gives_one_consent_story(staff_client):
             assert f"Consent given since {when(contact.consent_timestamp)}" in badge
             assert f"{when(contact.consent_timestamp)} Granted By the attendee" in history
         else:
-            assert "No consent" in badge and "since" not in badge
+            assert "No consent" in badge
+            assert "since" not in badge
             assert "No consent recorded yet." in history
 
 

@@ -20,7 +20,6 @@ pytestmark = pytest.mark.django_db
 
 SESSIONS = reverse("attendance:sessions")
 EVENTS_CSV = reverse("attendance:events_csv")
-PERMISSIONS = ("attendance.view_session", "attendance.view_sessionevent")
 NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -48,18 +47,7 @@ def exported(client, params: dict | None = None) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-# --- Access ----------------------------------------------------------------------------------------
-
-
-def test_the_export_is_for_staff_who_may_view_sessions_and_events(assert_staff_only):
-    response = assert_staff_only(EVENTS_CSV, *PERMISSIONS)
-    assert response.streaming
-
-
-@pytest.mark.parametrize("permission", PERMISSIONS)
-def test_one_of_the_two_permissions_is_not_enough(client, staff_user_with, permission):
-    client.force_login(staff_user_with(permission))
-    assert client.get(EVENTS_CSV).status_code == 403
+# --- Methods (who may export: tests/test_page_permissions.py) ------------------------------------
 
 
 def test_only_get_is_allowed(staff_client):

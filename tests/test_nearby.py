@@ -1,6 +1,7 @@
 """Meeting.objects.near(): within the radius, nearest first by true great-circle distance."""
 
 import math
+import re
 
 import pytest
 from django.db import connection
@@ -67,10 +68,17 @@ def test_combines_with_active():
 
 
 @pytest.mark.parametrize(
-    ("lat", "lng", "radius_km"), [(91, 0, 5), (0, 181, 5), (0, 0, 0), (0, 0, -1), (math.nan, 0, 5)]
+    ("lat", "lng", "radius_km", "message"),
+    [
+        (91, 0, 5, "Latitude must be between -90 and 90."),
+        (0, 181, 5, "Longitude must be between -180 and 180."),
+        (0, 0, 0, "radius_km must be positive"),
+        (0, 0, -1, "radius_km must be positive"),
+        (math.nan, 0, 5, "Latitude must be between -90 and 90."),
+    ],
 )
-def test_impossible_queries_are_refused(lat, lng, radius_km):
-    with pytest.raises(ValueError):
+def test_impossible_queries_are_refused(lat, lng, radius_km, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         Meeting.objects.near(lat, lng, radius_km)
 
 

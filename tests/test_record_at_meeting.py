@@ -37,8 +37,10 @@ def meeting():
 
 def test_a_first_check_in_opens_the_session_and_is_verified(contact, meeting):
     recorded = services.record_at_meeting(contact, meeting, EventType.CHECK_IN, report())
-    assert recorded.created and recorded.verdict.flag == LocationFlag.GRANTED
-    assert recorded.session.meeting == meeting and recorded.session.status == SessionStatus.CHECKED_IN
+    assert recorded.created
+    assert recorded.verdict.flag == LocationFlag.GRANTED
+    assert recorded.session.meeting == meeting
+    assert recorded.session.status == SessionStatus.CHECKED_IN
 
 
 def test_a_check_out_ends_the_session_opened_here(contact, meeting):
@@ -51,7 +53,8 @@ def test_a_check_out_ends_the_session_opened_here(contact, meeting):
 def test_a_check_out_without_a_session_here_is_refused_and_opens_none(contact, meeting):
     with pytest.raises(AttendanceError) as refused:
         services.record_at_meeting(contact, meeting, EventType.CHECK_OUT, report())
-    assert refused.value.code == AttendanceError.NOT_CHECKED_IN and refused.value.http_status == 409
+    assert refused.value.code == AttendanceError.NOT_CHECKED_IN
+    assert refused.value.http_status == 409
     assert not Session.objects.exists()
 
 
@@ -60,7 +63,8 @@ def test_a_refused_first_check_in_leaves_no_session(meeting):
     with pytest.raises(AttendanceError) as refused:
         services.record_at_meeting(contact, meeting, EventType.CHECK_IN, report())
     assert refused.value.code == AttendanceError.CONSENT_REQUIRED
-    assert not Session.objects.exists() and not SessionEvent.objects.exists()
+    assert not Session.objects.exists()
+    assert not SessionEvent.objects.exists()
 
 
 def test_a_session_open_elsewhere_is_named(contact, meeting):
@@ -73,9 +77,11 @@ def test_a_session_open_elsewhere_is_named(contact, meeting):
 
 def test_a_denied_check_in_then_a_second_try_use_one_session(contact, meeting):
     first = services.record_at_meeting(contact, meeting, EventType.CHECK_IN, report(at=FAR_AWAY))
-    assert first.verdict.flag == LocationFlag.DENIED and first.session.status == SessionStatus.ACTIVE
+    assert first.verdict.flag == LocationFlag.DENIED
+    assert first.session.status == SessionStatus.ACTIVE
     second = services.record_at_meeting(contact, meeting, EventType.CHECK_IN, report())
-    assert second.session.pk == first.session.pk and second.session.status == SessionStatus.CHECKED_IN
+    assert second.session.pk == first.session.pk
+    assert second.session.status == SessionStatus.CHECKED_IN
 
 
 def test_a_retry_returns_the_stored_event_even_after_the_session_closed(contact, meeting):
@@ -83,7 +89,8 @@ def test_a_retry_returns_the_stored_event_even_after_the_session_closed(contact,
     services.record_at_meeting(contact, meeting, EventType.CHECK_IN, check_in)
     services.record_at_meeting(contact, meeting, EventType.CHECK_OUT, report())
     again = services.record_at_meeting(contact, meeting, EventType.CHECK_IN, check_in)
-    assert not again.created and str(again.event.pk) == check_in.event_id
+    assert not again.created
+    assert str(again.event.pk) == check_in.event_id
     assert SessionEvent.objects.count() == 2
 
 
@@ -148,7 +155,8 @@ def test_on_the_page_a_retry_after_consent_is_withdrawn_is_answered_not_sent_to_
     page_post(client, meeting, "check_in", event_id=event_id, ts_client=ts_client)
     contact.record_consent(False, source="attendee")
     response = page_post(client, meeting, "check_in", event_id=event_id, ts_client=ts_client)
-    assert response.status_code == 302 and response["Location"] == reverse("attendee:meeting", args=[meeting.qr_code])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("attendee:meeting", args=[meeting.qr_code])
     assert SessionEvent.objects.count() == 1
     # A new event still needs consent.
     response = page_post(client, meeting, "check_out")
@@ -176,7 +184,8 @@ def test_on_the_page_a_check_out_with_nothing_open_says_so_and_opens_nothing(cli
 def test_the_page_and_the_api_refuse_the_same_report_with_the_same_words(client, contact, meeting, fields, shown):
     sign_in(client, contact)
     page = page_post(client, meeting, "check_in", **fields)
-    assert page.status_code == 400 and shown.lower() in page.content.decode().lower()
+    assert page.status_code == 400
+    assert shown.lower() in page.content.decode().lower()
     _, raw = ApiToken.issue(contact=contact)
     session = SessionFactory(contact=contact, meeting=meeting)
     body = {"lat": PORTLAND[0], "lng": PORTLAND[1], "accuracy": 8, "ts_client": timezone.now().isoformat()}
@@ -192,5 +201,6 @@ def test_the_page_and_the_api_refuse_the_same_report_with_the_same_words(client,
         content_type="application/json",
         headers={"authorization": f"Bearer {raw}"},
     )
-    assert api.status_code == 400 and shown.lower() in api.content.decode().lower()
+    assert api.status_code == 400
+    assert shown.lower() in api.content.decode().lower()
     assert not SessionEvent.objects.exists()

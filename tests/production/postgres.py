@@ -68,17 +68,18 @@ class Server:
 
 @contextmanager
 def throwaway_postgres() -> Iterator[Server]:
-    bin = binaries()
-    if bin is None:
+    bin_dir = binaries()
+    if bin_dir is None:
         raise RuntimeError("PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin)")
     # Not pytest's tmp_path: its parents are private to root, and the server runs as postgres.
     directory = Path(tempfile.mkdtemp(prefix="compliance-pg-"))
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
-    server = Server(bin, directory, free_port())
+    server = Server(bin_dir, directory, free_port())
+    initdb = bin_dir / "initdb"
     try:
         subprocess.run(
-            [*_as_owner(), str(bin / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            [*_as_owner(), str(initdb), "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
             check=True,
             capture_output=True,
             timeout=120,
