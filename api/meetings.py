@@ -5,10 +5,13 @@ Attendees and staff get different serializers: an attendee must never learn a me
 """
 
 import copy
+import zoneinfo
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,6 +31,7 @@ from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from core.races import SerialSaveSerializerMixin
 from core.timezones import LocalTimesSerializerMixin
+from core.zones import known_zones, zone_or_site
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -44,6 +48,7 @@ MEETING_FIELDS = [
     "address",
     "lat",
     "lng",
+    "time_zone",
     "radius_meters",
     "start_time",
     "end_time",
@@ -79,7 +84,8 @@ class AttendeeMeetingSerializer(serializers.ModelSerializer):
 
 class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixin, serializers.ModelSerializer):
     """A meeting as staff read and write it, QR code included. Times without a UTC offset are
-    the site's local time, refused when a clock change skips or repeats them."""
+    the meeting's local time (in `time_zone`, or the zone at its coordinates), refused when a
+    clock change skips or repeats them there."""
 
     distance_m = distance_field()
     qr_code = serializers.RegexField(
@@ -98,11 +104,41 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
         model = Meeting
         fields = MEETING_FIELDS + STAFF_ONLY_FIELDS
         read_only_fields = ["id", "created_at", "updated_at", "created_by"]
+        extra_kwargs = {
+            "time_zone": {
+                "help_text": (
+                    "The IANA zone the meeting's clock follows, e.g. America/Los_Angeles. Left out or blank on "
+                    "create, it is found from the coordinates."
+                )
+            }
+        }
+
+    def to_internal_value(self, data: object) -> dict:
+        with timezone.override(self._times_zone(data)):
+            return super().to_internal_value(data)
+
+    def _times_zone(self, data: object) -> zoneinfo.ZoneInfo:
+        """The zone naive start and end times are read in: the one sent, else the one at the
+        coordinates sent, else the meeting's (on a change), else the site's."""
+        data = data if isinstance(data, Mapping) else {}
+        sent = data.get("time_zone")
+        if isinstance(sent, str) and sent in known_zones():
+            return zoneinfo.ZoneInfo(sent)
+        lat, lng = data.get("lat"), data.get("lng")
+        numbers = all(isinstance(value, int | float) and not isinstance(value, bool) for value in (lat, lng))
+        if numbers:
+            return zoneinfo.ZoneInfo(zone_or_site(float(lat), float(lng)))
+        if self.instance is not None and isinstance(self.instance, Meeting):
+            return self.instance.zone
+        return timezone.get_current_timezone()
 
     def validate(self, attrs: dict) -> dict:
         # The model's own rules (end after start, the unique QR code, the check constraints),
         # run on a copy so that a refused PATCH leaves the loaded instance untouched.
         candidate = copy.copy(self.instance) if self.instance is not None else Meeting()
+        moved = any(field in attrs and attrs[field] != getattr(candidate, field) for field in ("lat", "lng"))
+        if self.instance is not None and moved and "time_zone" not in attrs:
+            attrs["time_zone"] = ""  # moved without a zone given: the new place's, found on save
         for field, value in attrs.items():
             setattr(candidate, field, value)
         try:

@@ -14,6 +14,7 @@ from core.validators import (
     validate_latitude,
     validate_longitude,
 )
+from core.zones import zone_or_site
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -118,6 +119,14 @@ class Session(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def time_zone(self) -> str:
+        """The zone the session's times are shown in: its meeting's (load the meeting with the
+        session in lists), or for a session without one, the zone at its destination."""
+        if self.meeting_id is not None and self.meeting.time_zone:
+            return self.meeting.time_zone
+        return zone_or_site(self.dest_lat, self.dest_lng)
 
 
 class EventType(models.TextChoices):

@@ -23,6 +23,7 @@ from attendance.services import Verdict, VerdictReason, radius_or_default, verdi
 from contacts.models import Contact
 from core.csv_files import Cell, csv_file
 from core.geo import haversine_m
+from core.zones import zone_or_site
 
 # How many rows (sessions or events) a CSV export reads per database round trip: memory stays
 # bounded by this, whatever the number of rows.
@@ -71,7 +72,7 @@ def sessions_for_page(ids: list[str]) -> list[Session]:
     times, in one query. A list pages ids first and loads the page's rows afterwards: annotating
     the paginated queryset would make the database compute the times, and join the contact, for
     every row an OFFSET skips, which takes seconds on a deep page."""
-    found = with_attendance(Session.objects.select_related("contact")).in_bulk(ids)
+    found = with_attendance(Session.objects.select_related("contact", "meeting")).in_bulk(ids)
     sessions = [found[pk] for pk in ids if pk in found]
     for session in sessions:
         session.status_label = SHORT_STATUS_LABELS.get(session.status, session.status)
@@ -94,6 +95,7 @@ class ReportRow:
     check_in_flag: str | None
     check_out_at: dt.datetime | None
     ended_at: dt.datetime | None
+    time_zone: str  # the zone of the place (the meeting's, or at the destination), to show its times in
 
     @property
     def status_label(self) -> str:
@@ -153,6 +155,9 @@ REPORT_FIELDS = (
     "check_in_flag",
     "check_out_at",
     "ended_at",
+    "meeting__time_zone",
+    "dest_lat",
+    "dest_lng",
 )
 
 
@@ -176,6 +181,7 @@ def _row(values: dict) -> ReportRow:
         check_in_flag=values["check_in_flag"],
         check_out_at=values["check_out_at"],
         ended_at=values["ended_at"],
+        time_zone=values["meeting__time_zone"] or zone_or_site(values["dest_lat"], values["dest_lng"]),
     )
 
 

@@ -33,7 +33,7 @@ from legacy.survey import (
     Survey,
     count_rows,
 )
-from meetings.models import Meeting
+from meetings.models import Meeting, fill_time_zones
 
 logger = logging.getLogger("compliance.legacy")
 
@@ -61,11 +61,20 @@ def plan(survey: Survey, connection: BaseDatabaseWrapper = default_connection) -
         + ", ".join(f"{name} -> {value}" for name, value in LOCATION_FLAGS.items())
         + f"; updated_at left NULL by the legacy system becomes created_at ({never_updated} rows).",
         "Count every table's rows, and events per type and flag, again; roll everything back if any differ.",
+        "Give each meeting the time zone at its coordinates (the site's where there is none, listed in the log).",
         "Start each contact's, meeting's and session's audit trail with the values it arrived with.",
         f"Record the adoption from Alembic revision {survey.revision} in legacy_adoptions.",
         "Drop the legacy tables"
         + (f" and the enum types {', '.join(LEGACY_ENUM_TYPES)}." if survey.vendor == "postgresql" else "."),
     ]
+
+
+def _give_meetings_time_zones(connection: BaseDatabaseWrapper) -> None:
+    """The legacy system stored no time zone: each meeting gets the one at its coordinates."""
+    counts, not_found = fill_time_zones(Meeting.objects.using(connection.alias))
+    logger.info("Meeting time zones from coordinates: %s", counts)
+    for pk, lat, lng in not_found:
+        logger.warning("Meeting %s at %s, %s: no land time zone there; it keeps the site's.", pk, lat, lng)
 
 
 def adopt(
@@ -91,6 +100,7 @@ def adopt(
             # figures were for the plan only.
             before = _counts(connection, lambda table: _aside(connection, table))
             _copy_rows(connection)
+            _give_meetings_time_zones(connection)
             after = _counts(connection, lambda table: table)
             adopted_at = timezone.now()
             audit_counts = _start_audit_trails(connection, survey.revision, adopted_at)

@@ -1,5 +1,8 @@
 import secrets
+import zoneinfo
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -18,6 +21,7 @@ from core.validators import (
     validate_longitude,
     validate_radius,
 )
+from core.zones import validate_time_zone, zone_at, zone_or_site
 
 
 def new_qr_code() -> str:
@@ -57,6 +61,27 @@ class MeetingQuerySet(models.QuerySet):
         )
 
 
+def fill_time_zones(meetings: models.QuerySet) -> tuple[dict[str, int], list[tuple[str, float, float]]]:
+    """Give each of `meetings` without a time zone the one at its coordinates (core.zones), or the
+    site's TIME_ZONE where there is none. Returns how many got each zone, and the (id, lat, lng)
+    of those that got the site's, for the caller to report. Rows are updated in place, without
+    the audit trail: the zone was always the place's, only unstored."""
+    counts: dict[str, int] = {}
+    not_found: list[tuple[str, float, float]] = []
+    by_zone: dict[str, list[str]] = {}
+    for pk, lat, lng in meetings.filter(time_zone="").values_list("pk", "lat", "lng").iterator(chunk_size=2000):
+        zone = zone_at(lat, lng)
+        if zone is None:
+            not_found.append((pk, lat, lng))
+            zone = settings.TIME_ZONE
+        by_zone.setdefault(zone, []).append(pk)
+    for zone, pks in by_zone.items():
+        counts[zone] = len(pks)
+        for start in range(0, len(pks), 500):
+            meetings.filter(pk__in=pks[start : start + 500]).update(time_zone=zone)
+    return counts, not_found
+
+
 class Meeting(Deactivatable, models.Model):
     """A place and time at which attendance is checked, with the QR code printed for it."""
 
@@ -75,6 +100,17 @@ class Meeting(Deactivatable, models.Model):
     )
     start_time = models.DateTimeField(null=True, blank=True)
     end_time = models.DateTimeField(null=True, blank=True)
+    # Not in the schema reference: the zone the meeting's clock follows, in which its times are
+    # shown. Left blank, it is found from the coordinates when the meeting is saved.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_time_zone],
+        help_text="An IANA name such as America/Los_Angeles. Left blank, it is found from the coordinates.",
+    )
     is_active = models.BooleanField(default=True, db_default=True)
     qr_code = models.CharField(
         "QR code identifier", max_length=100, null=True, blank=True, default=new_qr_code, editable=False
@@ -110,6 +146,18 @@ class Meeting(Deactivatable, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.time_zone and self.lat is not None and self.lng is not None:
+            self.time_zone = zone_or_site(self.lat, self.lng)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "time_zone"}
+        super().save(*args, **kwargs)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The meeting's time zone (the site's for a row saved before meetings had one)."""
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:

@@ -23,6 +23,7 @@ PUBLIC_FIELDS = {
     "address",
     "lat",
     "lng",
+    "time_zone",
     "radius_meters",
     "start_time",
     "end_time",

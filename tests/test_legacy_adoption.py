@@ -22,6 +22,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from contacts.models import normalize_email
+from core.zones import zone_at
 from legacy import adoption
 from legacy.models import LegacyAdoption
 from legacy.survey import EVENT_TYPES, LOCATION_FLAGS
@@ -104,6 +105,10 @@ def test_every_row_and_value_is_kept_with_enum_names_mapped_and_updated_at_backf
     assert respelled, "the legacy data has addresses with capitals"
     # A column the legacy system did not have starts empty.
     assert {row.pop("credentials_changed_at") for row in after["contacts"]} == {None}
+    # Each meeting gets the time zone at its coordinates (the legacy data spans several).
+    zones = {row["id"]: row.pop("time_zone") for row in after["meetings"]}
+    assert zones == {row["id"]: zone_at(row["lat"], row["lng"]) for row in after["meetings"]}
+    assert {"America/Los_Angeles", "America/New_York", "Europe/Paris"} <= set(zones.values())
     for rows in (expected["contacts"], after["contacts"]):
         for row in rows:
             if row["id"] in respelled:

@@ -1,6 +1,7 @@
 """Local times a clock change skips or repeats are refused, naming the field, wherever one is typed.
 
-With the site in America/New_York, 2026-03-08 02:30 does not exist (the clocks go from 02:00 to
+With the site, and the meetings typed here, in America/New_York (a meeting's times are read in
+its own zone, found from its coordinates), 2026-03-08 02:30 does not exist (the clocks go from 02:00 to
 03:00) and 2026-11-01 01:30 happens twice (02:00 back to 01:00). The API's fields and filters,
 the staff meeting form and the admin refuse both with one message (core/timezones.py);
 with a UTC offset, either is a plain instant.
@@ -27,6 +28,9 @@ from tests.test_pages_meetings import meeting_form as staff_meeting_form
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+# Union Square, New York: a meeting here keeps New York's clock.
+IN_NEW_YORK = {"lat": 40.7359, "lng": -73.9911}
+IN_NEW_YORK_TYPED = {key: str(value) for key, value in IN_NEW_YORK.items()}
 SKIPPED = (
     "2026-03-08 02:30 does not exist in America/New_York: the clocks go forward from 02:00 to 03:00 that day. "
     "Give another time, or the time with its UTC offset."
@@ -107,7 +111,7 @@ def assert_field_refused(response, field: str, message: str) -> None:
 @pytest.mark.parametrize(("day", "time", "message"), REFUSED)
 def test_api_create_refuses_the_time(staff_api, field, day, time, message):
     times = {"start_time": "2026-02-01T10:00:00", "end_time": "2026-12-01T10:00:00", field: f"{day}T{time}:00"}
-    response = staff_api.post("/api/v1/meetings/", new_meeting(**times), format="json")
+    response = staff_api.post("/api/v1/meetings/", new_meeting(**times, **IN_NEW_YORK), format="json")
     assert_field_refused(response, field, message)
     assert not Meeting.objects.exists()
 
@@ -115,7 +119,7 @@ def test_api_create_refuses_the_time(staff_api, field, day, time, message):
 @pytest.mark.parametrize("field", ["start_time", "end_time"])
 @pytest.mark.parametrize(("day", "time", "message"), REFUSED)
 def test_api_change_refuses_the_time(staff_api, field, day, time, message):
-    meeting = MeetingFactory(start_time=None, end_time=None)
+    meeting = MeetingFactory(start_time=None, end_time=None, **IN_NEW_YORK)
     response = staff_api.patch(f"/api/v1/meetings/{meeting.pk}/", {field: f"{day}T{time}"}, format="json")
     assert_field_refused(response, field, message)
     meeting.refresh_from_db()
@@ -133,7 +137,7 @@ def test_api_change_refuses_the_time(staff_api, field, day, time, message):
     ],
 )
 def test_api_takes_times_with_an_offset_and_unaffected_local_ones(staff_api, typed, stored):
-    body = new_meeting(start_time=typed, end_time="2026-12-01T10:00:00-05:00")
+    body = new_meeting(start_time=typed, end_time="2026-12-01T10:00:00-05:00", **IN_NEW_YORK)
     response = staff_api.post("/api/v1/meetings/", body, format="json")
     assert response.status_code == 201, response.content
     assert Meeting.objects.get().start_time == stored
@@ -179,20 +183,25 @@ def test_api_filters_take_the_time_with_an_offset(staff_api):
 @pytest.mark.parametrize(("day", "time", "message"), REFUSED)
 def test_staff_form_refuses_the_time(staff_client, field, day, time, message):
     times = {"start_time": "2026-02-01T10:00", "end_time": "2026-12-01T10:00", field: f"{day}T{time}"}
-    response = staff_client.post(reverse("meetings:create"), staff_meeting_form(**times))
+    response = staff_client.post(reverse("meetings:create"), staff_meeting_form(**times, **IN_NEW_YORK_TYPED))
     assert response.status_code == 200
     assert response.context["form"].errors == {field: [message]}
     assert not Meeting.objects.exists()
 
-    meeting = MeetingFactory(name="Kept")
-    response = staff_client.post(reverse("meetings:edit", args=[meeting.pk]), staff_meeting_form(**times))
+    meeting = MeetingFactory(name="Kept", **IN_NEW_YORK)
+    response = staff_client.post(
+        reverse("meetings:edit", args=[meeting.pk]), staff_meeting_form(**times, **IN_NEW_YORK_TYPED)
+    )
     assert response.context["form"].errors == {field: [message]}
     assert Meeting.objects.get(pk=meeting.pk).name == "Kept"
 
 
 def test_staff_form_takes_the_minute_after_the_gap(staff_client):
     times = {"start_time": "2026-03-08T03:00", "end_time": "2026-03-08T04:00"}
-    assert staff_client.post(reverse("meetings:create"), staff_meeting_form(**times)).status_code == 302
+    assert (
+        staff_client.post(reverse("meetings:create"), staff_meeting_form(**times, **IN_NEW_YORK_TYPED)).status_code
+        == 302
+    )
     assert Meeting.objects.get().start_time == dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC)
 
 

@@ -231,7 +231,8 @@ def test_form_uses_phone_friendly_date_inputs_labelled_with_the_time_zone(staff_
 
     assert 'type="datetime-local" name="start_time"' in page
     assert 'type="datetime-local" name="end_time"' in page
-    assert "Local time (America/Los_Angeles)." in page
+    assert "Local time at the meeting." in page
+    assert 'list="time-zones"' in page
     for field in ("name", "address", "lat", "lng", "radius_meters", "start_time", "end_time"):
         assert f'<label for="id_{field}">' in page
 
@@ -329,8 +330,9 @@ def test_changing_another_field_keeps_the_seconds_of_untouched_times(staff_clien
     start = dt.datetime(2026, 11, 25, 2, 0, 30, tzinfo=dt.UTC)
     meeting = MeetingFactory(start_time=start, end_time=start + dt.timedelta(hours=1))
 
+    # As the form shows them: in the meeting's zone (Portland, 8 hours behind UTC in November).
     staff_client.post(
-        url("edit", meeting), meeting_form(start_time="2026-11-25T02:00", end_time="2026-11-25T03:00", name="Renamed")
+        url("edit", meeting), meeting_form(start_time="2026-11-24T18:00", end_time="2026-11-24T19:00", name="Renamed")
     )
 
     meeting.refresh_from_db()

@@ -44,6 +44,8 @@ REFERENCE_COLUMNS = {
         "radius_meters": (FLOAT, None, NOT_NULL),
         "start_time": (DATETIME, None, NULL),
         "end_time": (DATETIME, None, NULL),
+        # Not in the reference: the IANA zone the meeting's times are shown in.
+        "time_zone": (STR, 64, NOT_NULL),
         "is_active": (BOOL, None, NOT_NULL),
         "qr_code": (STR, 100, NULL),
         "created_by": (STR, 36, NULL),

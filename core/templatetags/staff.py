@@ -2,6 +2,7 @@
 links, badges."""
 
 import datetime as dt
+import zoneinfo
 
 import phonenumbers
 from django import template
@@ -14,33 +15,53 @@ from phonenumber_field.phonenumber import PhoneNumber
 register = template.Library()
 
 # One format everywhere, unambiguous in every country: 25 Nov 2026 14:05 PST.
-DATETIME_FORMAT = "j M Y H:i T"
+DATETIME_FORMAT = "j M Y H:i"  # then the zone's abbreviation
 DATE_FORMAT = "j M Y"
-TIME_FORMAT = "H:i"
+CLOCK_FORMAT = "H:i"  # then the zone's abbreviation
+
+
+def _zone(name: str | dt.tzinfo | None) -> dt.tzinfo:
+    """The zone a time is shown in: a place's (an IANA name, or a tzinfo), else the site's."""
+    if isinstance(name, dt.tzinfo):
+        return name
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def _with_abbreviation(local: dt.datetime, date_format: str) -> str:
+    # Django's "T" gives nothing for a time in the hour that repeats (it cannot tell which), but
+    # an instant converted to local time knows: its fold says which of the two it is.
+    return f"{format_date(local, date_format)} {local.tzname()}"
 
 
 @register.filter
-def when(value: dt.datetime | None) -> str:
-    """A moment in the site's time zone, in the site's one format; an em dash for none."""
+def when(value: dt.datetime | None, zone: str | dt.tzinfo | None = None) -> str:
+    """A moment in the site's one format, with its zone's abbreviation (25 Nov 2026 19:00 PST):
+    in `zone`, the zone of the place it belongs to (`{{ start|when:meeting.time_zone }}`), else
+    in the site's TIME_ZONE. The abbreviation tells apart the two 01:30s of the night clocks go
+    back (01:30 EDT, 01:30 EST). An em dash for none."""
     if value is None:
         return "—"
-    return format_date(timezone.localtime(value), DATETIME_FORMAT)
+    return _with_abbreviation(timezone.localtime(value, _zone(zone)), DATETIME_FORMAT)
 
 
 @register.filter
-def day(value: dt.datetime | dt.date | None) -> str:
+def day(value: dt.datetime | dt.date | None, zone: str | dt.tzinfo | None = None) -> str:
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, _zone(zone))
     return format_date(value, DATE_FORMAT)
 
 
 @register.filter
-def clock(value: dt.datetime | None) -> str:
+def clock(value: dt.datetime | None, zone: str | dt.tzinfo | None = None) -> str:
+    """The time of day with its zone's abbreviation (19:00 PST)."""
     if value is None:
         return "—"
-    return format_date(timezone.localtime(value), TIME_FORMAT)
+    return _with_abbreviation(timezone.localtime(value, _zone(zone)), CLOCK_FORMAT)
 
 
 @register.filter

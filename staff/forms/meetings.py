@@ -1,12 +1,14 @@
 """Forms for the staff meeting pages."""
 
 import datetime as dt
+import zoneinfo
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from core.timezones import LocalDateTimeFormField
+from core.zones import known_zones, zone_or_site
 from meetings.models import Meeting
 
 # What a phone's date-and-time picker sends and expects: no seconds, no time zone (the site's).
@@ -29,6 +31,8 @@ class MinuteDateTimeField(LocalDateTimeFormField):
         # A stored time with seconds is shown rounded down; sent back as shown, it is unchanged.
         if isinstance(initial, dt.datetime):
             initial = initial.replace(second=0, microsecond=0)
+            if timezone.is_naive(initial):  # shown in the meeting's zone (MeetingForm), compared in it
+                initial = timezone.make_aware(initial)
         return super().has_changed(initial, data)
 
 
@@ -38,7 +42,17 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["name", "description", "address", "lat", "lng", "radius_meters", "start_time", "end_time"]
+        fields = [
+            "name",
+            "description",
+            "address",
+            "lat",
+            "lng",
+            "time_zone",
+            "radius_meters",
+            "start_time",
+            "end_time",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
         }
@@ -48,12 +62,54 @@ class MeetingForm(forms.ModelForm):
             "address": "As attendees will read it on the poster.",
             "lat": "Decimal degrees, north positive, for example 45.51934.",
             "lng": "Decimal degrees, east positive, for example -122.68307.",
+            "time_zone": "An IANA name such as America/Los_Angeles. Left blank, it is found from the coordinates.",
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.attrs.update({"list": "time-zones", "autocomplete": "off"})
+        stored_zone = self.instance.time_zone if self.instance.pk else ""
         for name in ("start_time", "end_time"):
-            self.fields[name].help_text = f"Local time ({settings.TIME_ZONE})."
+            self.fields[name].help_text = (
+                f"Local time at the meeting ({stored_zone})." if stored_zone else "Local time at the meeting."
+            )
+            stored = getattr(self.instance, name) if self.instance.pk else None
+            if stored is not None:
+                # Shown as the meeting's own clock reads it, not the site's.
+                self.initial[name] = timezone.localtime(stored, self.instance.zone).replace(tzinfo=None)
+
+    @property
+    def zone_choices(self) -> list[str]:
+        """Suggestions for the time zone box (a datalist: any IANA name may be typed)."""
+        return sorted(known_zones())
+
+    def times_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone the typed start and end are read in: the one typed, else the one at the typed
+        coordinates, else the meeting's, else the site's."""
+        typed = (self.data.get("time_zone") or "").strip()
+        if typed in known_zones():
+            return zoneinfo.ZoneInfo(typed)
+        try:
+            lat, lng = float(self.data.get("lat", "")), float(self.data.get("lng", ""))
+        except ValueError:
+            return self.instance.zone if self.instance.pk else timezone.get_current_timezone()
+        return zoneinfo.ZoneInfo(zone_or_site(lat, lng))
+
+    def full_clean(self) -> None:
+        # Naive local times are read in the meeting's zone (core.timezones.aware_from_local uses
+        # the current one), so a time that does not exist or is ambiguous there is refused.
+        if not self.is_bound:
+            return super().full_clean()
+        with timezone.override(self.times_zone()):
+            super().full_clean()
+            self.changed_data  # noqa: B018  (computed, and cached, while the zone is the meeting's)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Moved elsewhere without a zone given: the zone of the new place, found on save.
+        if self.instance.pk and {"lat", "lng"} & set(self.changed_data) and "time_zone" not in self.changed_data:
+            cleaned["time_zone"] = ""
+        return cleaned
 
     def clean_start_time(self) -> dt.datetime | None:
         return self._keep_seconds("start_time")
