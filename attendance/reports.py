@@ -8,11 +8,11 @@ attendance.queries' one definition.
 """
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -203,21 +203,24 @@ def build_report(contact: Contact, period: Period, generated_by: str) -> Attenda
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def _at_place(value: dt.datetime | None, zone: str) -> str:
+    """ISO 8601 in the place's local time with its UTC offset: 2026-12-03T19:02:00-05:00."""
+    return timezone.localtime(value, zoneinfo.ZoneInfo(zone)).isoformat(timespec="seconds") if value else ""
 
 
 def csv_header() -> list[str]:
-    zone = settings.TIME_ZONE
+    """Times are ISO 8601 with their UTC offset, in the local time of the session's place,
+    whose zone has a column of its own."""
     return [
         "Contact",
         "Contact email",
         "Session id",
-        f"Started ({zone})",
+        "Started",
+        "Time zone",
         "Meeting or destination",
         "Address",
-        f"Check-in ({zone})",
-        f"Check-out ({zone})",
+        "Check-in",
+        "Check-out",
         "Duration (minutes)",
         "Verification",
         "Status",
@@ -230,11 +233,12 @@ def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
         contact.full_name,
         contact.email,
         row.session_id,
-        _local(row.started_at),
+        _at_place(row.started_at, row.time_zone),
+        row.time_zone,
         row.place,
         row.address,
-        _local(row.check_in_at),
-        _local(row.check_out_at),
+        _at_place(row.check_in_at, row.time_zone),
+        _at_place(row.check_out_at, row.time_zone),
         minutes,
         row.verification,
         row.status_label,
@@ -264,6 +268,7 @@ EVENTS_CSV_HEADER = [
     "Accuracy (m)",
     "Distance (m)",
     "Radius (m)",
+    "Time zone",
 ]
 
 _EVENT_FIELDS = (
@@ -284,6 +289,7 @@ _EVENT_FIELDS = (
     "session__dest_lat",
     "session__dest_lng",
     "session__meeting__radius_meters",
+    "session__meeting__time_zone",
 )
 
 
@@ -340,6 +346,7 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
         dest_lat,
         dest_lng,
         meeting_radius,
+        meeting_zone,
     ) in events.iterator(chunk_size=chunk_size):
         # Coordinates on a timeout are not a fix (the legacy app stored 0, 0): no distance.
         has_fix = lat is not None and lng is not None and flag != LocationFlag.TIMEOUT
@@ -361,6 +368,8 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
             accuracy,
             distance,
             radius_or_default(meeting_radius),
+            # The zone of the place, for reading the UTC times locally (the same per session).
+            meeting_zone or zone_or_site(dest_lat, dest_lng),
         ]
 
 

@@ -243,25 +243,28 @@ def test_the_csv_has_a_header_and_the_reports_rows(staff_client, ann):
         "Contact",
         "Contact email",
         "Session id",
-        "Started (America/Los_Angeles)",
+        "Started",
+        "Time zone",
         "Meeting or destination",
         "Address",
-        "Check-in (America/Los_Angeles)",
-        "Check-out (America/Los_Angeles)",
+        "Check-in",
+        "Check-out",
         "Duration (minutes)",
         "Verification",
         "Status",
     ]
-    assert [(row[4], row[6], row[7], row[8], row[9], row[10]) for row in rows] == [
-        ("Verified", "2026-03-02 18:05:00", "2026-03-02 19:05:00", "60", "Verified", "Checked out"),
-        ("Retried", "2026-03-03 18:04:00", "2026-03-03 19:34:00", "90", "Verified", "Checked out"),
-        ("Timed out", "2026-03-04 18:02:00", "", "", "No position", "Ended"),
-        ("Denied", "2026-03-05 18:10:00", "", "", "Not verified", "Ended"),
+    # ISO 8601 with the UTC offset, in the local time of the place (Portland, PST in early March).
+    assert [(row[5], row[7], row[8], row[9], row[10], row[11]) for row in rows] == [
+        ("Verified", "2026-03-02T18:05:00-08:00", "2026-03-02T19:05:00-08:00", "60", "Verified", "Checked out"),
+        ("Retried", "2026-03-03T18:04:00-08:00", "2026-03-03T19:34:00-08:00", "90", "Verified", "Checked out"),
+        ("Timed out", "2026-03-04T18:02:00-08:00", "", "", "No position", "Ended"),
+        ("Denied", "2026-03-05T18:10:00-08:00", "", "", "Not verified", "Ended"),
         ("Open", "", "", "", "No check-in", "Not checked in yet"),
-        ("Late", "2026-03-07 23:31:00", "2026-03-08 00:16:00", "45", "Verified", "Checked out"),
+        ("Late", "2026-03-07T23:31:00-08:00", "2026-03-08T00:16:00-08:00", "45", "Verified", "Checked out"),
     ]
     assert {(row[0], row[1]) for row in rows} == {("Ann Zeta", "ann@example.org")}
-    assert rows[-1][3] == "2026-03-07 23:30:00"
+    assert {row[4] for row in rows} == {"America/Los_Angeles"}
+    assert rows[-1][3] == "2026-03-07T23:30:00-08:00"
 
 
 @pytest.mark.parametrize(
@@ -290,9 +293,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(staff_client):
         SessionFactory(contact=contact, dest_name=name, dest_address='=HYPERLINK("http://evil")', status="ended")
     today = dt.date.today()
     _, *rows = read_csv(staff_client.get(REPORT_CSV, march(contact, str(today), str(today))))
-    assert sorted(row[4] for row in rows) == sorted(["'=1+1", "'+1", "'-1", "'@x", "'\tx"])
+    assert sorted(row[5] for row in rows) == sorted(["'=1+1", "'+1", "'-1", "'@x", "'\tx"])
     assert {row[0] for row in rows} == {"'@SUM(A1) x"}
-    assert {row[5] for row in rows} == {'\'=HYPERLINK("http://evil")'}
+    assert {row[6] for row in rows} == {'\'=HYPERLINK("http://evil")'}
 
 
 def test_csv_rows_are_read_in_chunks(ann):

@@ -83,6 +83,7 @@ def test_the_header_row_comes_first(staff_client):
         "Accuracy (m)",
         "Distance (m)",
         "Radius (m)",
+        "Time zone",
     ]
     assert header == EVENTS_CSV_HEADER
     assert len(rows) == 1
@@ -112,6 +113,7 @@ def test_each_event_with_its_contact_place_times_position_distance_and_radius(st
         "Accuracy (m)": "8.5",
         "Distance (m)": "50.0",
         "Radius (m)": "75.0",
+        "Time zone": "America/Los_Angeles",
     }
 
 
