@@ -31,7 +31,6 @@ from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from core.races import SerialSaveSerializerMixin
 from core.timezones import LocalTimesSerializerMixin
-from core.zones import known_zones, zone_or_site
 from meetings.models import Meeting, MeetingQuerySet
 
 DEFAULT_RADIUS_KM = 5.0
@@ -82,6 +81,16 @@ class AttendeeMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _number(value: object) -> float | None:
+    """A coordinate as DRF's FloatField would read it (a number, or a string of one), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixin, serializers.ModelSerializer):
     """A meeting as staff read and write it, QR code included. Times without a UTC offset are
     the meeting's local time (in `time_zone`, or the zone at its coordinates), refused when a
@@ -118,19 +127,14 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
             return super().to_internal_value(data)
 
     def _times_zone(self, data: object) -> zoneinfo.ZoneInfo:
-        """The zone naive start and end times are read in: the one sent, else the one at the
-        coordinates sent, else the meeting's (on a change), else the site's."""
+        """The zone naive start and end times are read in: the one the meeting will have after
+        this request (Meeting.zone_after, the rule validate() and save() apply)."""
         data = data if isinstance(data, Mapping) else {}
         sent = data.get("time_zone")
-        if isinstance(sent, str) and sent in known_zones():
-            return zoneinfo.ZoneInfo(sent)
-        lat, lng = data.get("lat"), data.get("lng")
-        numbers = all(isinstance(value, int | float) and not isinstance(value, bool) for value in (lat, lng))
-        if numbers:
-            return zoneinfo.ZoneInfo(zone_or_site(float(lat), float(lng)))
-        if self.instance is not None and isinstance(self.instance, Meeting):
-            return self.instance.zone
-        return timezone.get_current_timezone()
+        meeting = self.instance if isinstance(self.instance, Meeting) else Meeting()
+        return meeting.zone_after(
+            sent if isinstance(sent, str) else None, _number(data.get("lat")), _number(data.get("lng"))
+        )
 
     def validate(self, attrs: dict) -> dict:
         # The model's own rules (end after start, the unique QR code, the check constraints),

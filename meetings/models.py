@@ -21,7 +21,7 @@ from core.validators import (
     validate_longitude,
     validate_radius,
 )
-from core.zones import validate_time_zone, zone_at, zone_or_site
+from core.zones import known_zones, validate_time_zone, zone_at, zone_or_site
 
 
 def new_qr_code() -> str:
@@ -153,6 +153,22 @@ class Meeting(Deactivatable, models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "time_zone"}
         super().save(*args, **kwargs)
+
+    def zone_after(self, time_zone: str | None, lat: float | None, lng: float | None) -> zoneinfo.ZoneInfo:
+        """The zone this meeting will have once given these values (None: not given), as save()
+        and the staff form and API decide it: a zone given wins; a meeting moved without one
+        gets the new place's; otherwise it keeps its own (a new one gets its place's). Naive
+        start and end times typed with the change are read in it."""
+        if time_zone and time_zone in known_zones():
+            return zoneinfo.ZoneInfo(time_zone)
+        new_lat = self.lat if lat is None else lat
+        new_lng = self.lng if lng is None else lng
+        moved = self.pk is not None and (new_lat, new_lng) != (self.lat, self.lng)
+        if self.pk is not None and not moved and self.time_zone and time_zone is None:
+            return self.zone
+        if new_lat is None or new_lng is None:
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return zoneinfo.ZoneInfo(zone_or_site(new_lat, new_lng))
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -200,7 +200,10 @@ def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
 
 def _outcome_message(event_type: EventType, recorded: services.RecordedEvent) -> str:
     verdict = recorded.verdict
-    parts = [f"{event_type.label} recorded at {when(recorded.event.ts_server)} (server time).", verdict.explanation]
+    parts = [
+        f"{event_type.label} recorded at {when(recorded.event.ts_server, recorded.session.time_zone)} (server time).",
+        verdict.explanation,
+    ]
     if verdict.distance_m is not None:
         parts.append(
             f"Distance from the meeting: {verdict.distance_m:.0f} m (must be within {verdict.radius_m:.0f} m)."

@@ -31,6 +31,9 @@ LAYERS: dict[str, int] = {
     "demo": 4,
     "compliance": 5,
 }
+# Top-level directories with Python that are not the product: they may import it, never the reverse.
+NOT_PRODUCT = {"tests", "bench", "tools", "deploy", "docs", "static", "templates"}
+FIRST_PARTY = set(LAYERS) | NOT_PRODUCT
 DOMAIN = {"core", "contacts", "meetings", "access", "attendance"}
 INTERFACES = {"staff", "portal", "api"}
 # Modules that belong to the package that defines them: no other package imports them.
@@ -61,7 +64,7 @@ def imports_in(source: str, path: str) -> Iterator[Import]:
         else:
             continue
         for name in names:
-            if name.split(".")[0] in LAYERS:
+            if name.split(".")[0] in FIRST_PARTY:
                 yield Import(path, package, name)
 
 
@@ -78,7 +81,7 @@ def project_imports() -> list[Import]:
 
 def cycles(imports: list[Import]) -> list[tuple[str, str]]:
     """Pairs of packages that import each other, directly or through others."""
-    edges = {(i.package, i.target) for i in imports if i.package != i.target}
+    edges = {(i.package, i.target) for i in imports if i.package != i.target and i.target in LAYERS}
     reach = {package: {target for source, target in edges if source == package} for package in LAYERS}
     changed = True
     while changed:  # transitive closure; a dozen packages, so the simple way is fine
@@ -95,7 +98,7 @@ def layer_violations(imports: list[Import]) -> list[str]:
     return [
         f"{i.source} imports {i.module}: {i.package} (layer {LAYERS[i.package]}) may only import lower layers"
         for i in imports
-        if i.package != i.target and LAYERS[i.target] >= LAYERS[i.package]
+        if i.package != i.target and (i.target not in LAYERS or LAYERS[i.target] >= LAYERS[i.package])
     ]
 
 
@@ -126,18 +129,32 @@ def core_violations(imports: list[Import]) -> list[str]:
     ]
 
 
+def _event_model_names(tree: ast.AST) -> set[str]:
+    """Names bound to the SessionEvent model: the class, import aliases, plain assignments."""
+    names = {"SessionEvent"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names |= {alias.asname for alias in node.names if alias.name == "SessionEvent" and alias.asname}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in names:
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+    return names
+
+
 def event_writers(source: str, path: str) -> list[str]:
     """Places that construct or bulk-write session events outside attendance's services."""
+    tree = ast.parse(source)
+    models = _event_model_names(tree)
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "SessionEvent":
+        if isinstance(func, ast.Name) and func.id in models:
             found.append(f"{path}:{node.lineno} constructs a SessionEvent")
-        elif isinstance(func, ast.Attribute) and func.attr in {"create", "bulk_create", "get_or_create"}:
+        elif isinstance(func, ast.Attribute) and func.attr in {"create", "bulk_create", "get_or_create", "model"}:
             owner = ast.unparse(func.value)
-            if "SessionEvent" in owner or owner.endswith("events"):
+            if owner.split(".")[0] in models or owner.endswith("events") or "SessionEvent" in owner:
                 found.append(f"{path}:{node.lineno} calls {owner}.{func.attr}")
     return found
 
@@ -169,6 +186,12 @@ def test_domain_packages_import_no_page_api_or_tool_package():
 
 def test_no_package_imports_another_packages_views_forms_urls_or_api():
     assert private_module_violations(IMPORTS) == []
+
+
+def test_every_python_package_has_a_place_in_the_layers():
+    """A new top-level package must be placed above (LAYERS) or named as not the product."""
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert packages - FIRST_PARTY == set()
 
 
 def test_the_project_package_holds_only_wiring():
@@ -204,6 +227,8 @@ def test_only_attendance_services_write_events():
         ("portal/bad.py", "from staff.forms.contacts import ContactForm", private_module_violations),
         ("api/bad.py", "from portal import views", private_module_violations),
         ("demo/bad.py", "import api.attendance", private_module_violations),
+        ("core/bad.py", "from tests.factories import MeetingFactory", core_violations),
+        ("attendance/bad.py", "import bench.data", layer_violations),
     ],
 )
 def test_each_check_catches_its_fault(path, source, check):
@@ -225,6 +250,9 @@ def test_a_cycle_is_caught():
         "SessionEvent.objects.create(session=s)",
         "session.events.create(type='check_in')",
         "SessionEvent.objects.bulk_create(rows)",
+        "from attendance.models import SessionEvent as E\nE.objects.create(session=s)",
+        "from attendance.models import SessionEvent\nmodel = SessionEvent\nmodel(session=s)",
+        "session.events.model(session=session)",
     ],
 )
 def test_an_event_written_elsewhere_is_caught(source):

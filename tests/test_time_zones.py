@@ -3,8 +3,10 @@ used to show every time that belongs to the meeting or its sessions, with the zo
 abbreviation on each time."""
 
 import datetime as dt
+import uuid
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,7 +17,7 @@ from attendance.models import EventType, SessionStatus
 from core.templatetags.staff import clock, when
 from core.zones import validate_time_zone, zone_at, zone_or_site
 from meetings.models import Meeting
-from tests.factories import MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
+from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -192,15 +194,85 @@ def test_meetings_saved_before_zones_get_the_one_at_their_place(settings, capsys
                 "updated_at) VALUES (%s, %s, 'x', %s, %s, 100, %s, '', %s, %s)",
                 [pk, pk, lat, lng, True, timezone.now(), timezone.now()],
             )
+        # Its audit trail's first record, written when it was created (in Honolulu, then moved).
+        cursor.execute(
+            "INSERT INTO meetings_historicalmeeting (id, name, address, lat, lng, radius_meters, time_zone, "
+            "is_active, created_at, updated_at, history_date, history_type) "
+            "VALUES ('m-boston', 'm-boston', 'x', %s, %s, 100, '', %s, %s, %s, %s, '+')",
+            [*HONOLULU, True, timezone.now(), timezone.now(), timezone.now()],
+        )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([("meetings", "0006_time_zones_from_coordinates")])
 
     zones = dict(Meeting.objects.values_list("pk", "time_zone"))
     assert zones == {"m-boston": "America/New_York", "m-sea": "America/Chicago"}
+    # Each record of the audit trail gets the zone of its own coordinates: no change is
+    # attributed to whoever edits the meeting next.
+    assert list(Meeting.history.filter(id="m-boston").values_list("time_zone", flat=True)) == ["Pacific/Honolulu"]
     output = capsys.readouterr().out
     assert "America/New_York: 1" in output
     assert "m-sea" in output  # the one left with the site's zone is listed
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- Times typed with a change are read in the zone the meeting will have -----------------------
+
+CHICAGO = (41.8837, -87.6289)
+
+
+def test_api_a_kept_staff_zone_reads_the_times(staff_api):
+    meeting = MeetingFactory(lat=BOSTON[0], lng=BOSTON[1], time_zone="America/Chicago", start_time=None, end_time=None)
+    body = {"lat": BOSTON[0], "lng": BOSTON[1], "start_time": "2026-12-03T19:00"}
+    response = staff_api.patch(f"/api/v1/meetings/{meeting.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    meeting.refresh_from_db()
+    assert meeting.time_zone == "America/Chicago"
+    assert when(meeting.start_time, meeting.time_zone) == "3 Dec 2026 19:00 CST"
+
+
+def test_api_a_moved_meeting_reads_the_times_in_its_new_zone(staff_api):
+    meeting = MeetingFactory(lat=CHICAGO[0], lng=CHICAGO[1], start_time=None, end_time=None)
+    body = {"lat": BOSTON[0], "lng": BOSTON[1], "start_time": "2026-12-03T19:00"}
+    response = staff_api.patch(f"/api/v1/meetings/{meeting.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    meeting.refresh_from_db()
+    assert when(meeting.start_time, meeting.time_zone) == "3 Dec 2026 19:00 EST"
+
+
+def test_api_coordinates_sent_as_text_give_the_zone_for_the_times(staff_api):
+    body = {"name": "x", "address": "1 Main St", "lat": str(BOSTON[0]), "lng": str(BOSTON[1])}
+    response = staff_api.post("/api/v1/meetings/", {**body, "start_time": "2026-12-03T19:00"}, format="json")
+    assert response.status_code == 201, response.content
+    meeting = Meeting.objects.get()
+    assert when(meeting.start_time, meeting.time_zone) == "3 Dec 2026 19:00 EST"
+
+
+def test_form_a_moved_meeting_reads_the_times_in_its_new_zone(client):
+    meeting = MeetingFactory(lat=CHICAGO[0], lng=CHICAGO[1], start_time=None, end_time=None)
+    client.force_login(UserFactory(is_staff=True, permissions=("meetings.view_meeting", "meetings.change_meeting")))
+    form = client.get(reverse("meetings:edit", args=[meeting.pk])).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(lat=str(BOSTON[0]), lng=str(BOSTON[1]), start_time="2026-12-03T18:00")
+    response = client.post(reverse("meetings:edit", args=[meeting.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    meeting.refresh_from_db()
+    assert when(meeting.start_time, meeting.time_zone) == "3 Dec 2026 18:00 EST"
+
+
+def test_the_phone_pages_answer_gives_the_meetings_local_time(client):
+    meeting = MeetingFactory(lat=BOSTON[0], lng=BOSTON[1])
+    contact = ContactFactory(consenting=True)
+    with time_machine.travel(dt.datetime(2026, 12, 4, 0, 2, tzinfo=dt.UTC), tick=False):
+        browser = client.session
+        browser["attendee_contact_id"] = str(contact.pk)
+        browser["attendee_signed_in_at"] = timezone.now().timestamp()
+        browser.save()
+        data = {"lat": BOSTON[0], "lng": BOSTON[1], "accuracy": 8, "ts_client": timezone.now().isoformat()}
+        response = client.post(
+            reverse("attendee:check_in", args=[meeting.qr_code]), {**data, "event_id": str(uuid.uuid4())}, follow=True
+        )
+    message = " ".join(str(m) for m in response.context["messages"])
+    assert "Check-in recorded at 3 Dec 2026 19:02 EST" in message

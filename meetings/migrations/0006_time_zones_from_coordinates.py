@@ -2,7 +2,8 @@
 
 Looked up offline (core.zones.zone_at). A meeting whose point has no land zone (at sea, or a
 placeholder such as 0, 0) keeps the site's TIME_ZONE; those are listed, so that staff can set
-the right one. The audit trail is not written: the zone was always the place's, only unstored.
+the right one. Each audit-trail record gets the zone at its own coordinates too: the column is
+new, and left empty the next change would read as someone setting the zone.
 """
 
 from django.conf import settings
@@ -10,29 +11,42 @@ from django.db import migrations
 
 from core.zones import zone_at
 
+SHOWN = 50  # meetings without a land zone listed by id; beyond, only counted
+BATCH = 500
+
+
+def _fill(model, db: str) -> tuple[dict[str, int], list[tuple[object, str, float, float]]]:
+    """Collect first, then update by zone in batches: one UPDATE per zone and batch, not per row."""
+    by_zone: dict[str, list[object]] = {}
+    not_found = []
+    rows = model.objects.using(db).filter(time_zone="").values_list("pk", "lat", "lng")
+    for pk, lat, lng in list(rows.iterator(chunk_size=2000)):
+        zone = zone_at(lat, lng)
+        if zone is None:
+            not_found.append((pk, lat, lng))
+            zone = settings.TIME_ZONE
+        by_zone.setdefault(zone, []).append(pk)
+    for zone, pks in by_zone.items():
+        for start in range(0, len(pks), BATCH):
+            model.objects.using(db).filter(pk__in=pks[start : start + BATCH]).update(time_zone=zone)
+    return {zone: len(pks) for zone, pks in by_zone.items()}, not_found
+
 
 def fill_time_zones(apps, schema_editor) -> None:
-    meeting_model = apps.get_model("meetings", "Meeting")
     db = schema_editor.connection.alias
-    found: dict[str, int] = {}
-    not_found: list[tuple[str, str, float, float]] = []
-    meetings = meeting_model.objects.using(db).filter(time_zone="").only("id", "name", "lat", "lng")
-    for meeting in meetings.iterator(chunk_size=2000):
-        zone = zone_at(meeting.lat, meeting.lng)
-        if zone is None:
-            not_found.append((meeting.id, meeting.name, meeting.lat, meeting.lng))
-            zone = settings.TIME_ZONE
-        found[zone] = found.get(zone, 0) + 1
-        meeting_model.objects.using(db).filter(pk=meeting.pk).update(time_zone=zone)
+    found, not_found = _fill(apps.get_model("meetings", "Meeting"), db)
+    _fill(apps.get_model("meetings", "HistoricalMeeting"), db)
     if not found:
         return
-    print(f"\n  Time zones of {sum(found.values())} meetings, from their coordinates:")  # noqa: T201
+    print(f"\n  Time zones of {sum(found.values())} meetings, from their coordinates:")
     for zone, count in sorted(found.items()):
-        print(f"    {zone}: {count}")  # noqa: T201
+        print(f"    {zone}: {count}")
     if not_found:
-        print(f"  No land zone at the coordinates of {len(not_found)}; they keep {settings.TIME_ZONE}:")  # noqa: T201
-        for pk, name, lat, lng in not_found:
-            print(f"    {pk} {name!r} at {lat}, {lng}")  # noqa: T201
+        print(f"  No land zone at the coordinates of {len(not_found)}; they keep {settings.TIME_ZONE}:")
+        for pk, lat, lng in not_found[:SHOWN]:
+            print(f"    {pk} at {lat}, {lng}")
+        if len(not_found) > SHOWN:
+            print(f"    and {len(not_found) - SHOWN} more")
 
 
 class Migration(migrations.Migration):

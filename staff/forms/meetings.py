@@ -8,10 +8,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.timezones import LocalDateTimeFormField
-from core.zones import known_zones, zone_or_site
+from core.zones import known_zones
 from meetings.models import Meeting
 
-# What a phone's date-and-time picker sends and expects: no seconds, no time zone (the site's).
+# What a phone's date-and-time picker sends and expects: no seconds, no time zone (the meeting's).
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -23,7 +23,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class MinuteDateTimeField(LocalDateTimeFormField):
-    """A date and time to the minute, as the picker shows it, in the site's time zone."""
+    """A date and time to the minute, as the picker shows it, in the current time zone (the
+    meeting's, which MeetingForm makes current while it reads its fields)."""
 
     widget = DateTimeLocalInput
 
@@ -34,6 +35,13 @@ class MinuteDateTimeField(LocalDateTimeFormField):
             if timezone.is_naive(initial):  # shown in the meeting's zone (MeetingForm), compared in it
                 initial = timezone.make_aware(initial)
         return super().has_changed(initial, data)
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class MeetingForm(forms.ModelForm):
@@ -84,16 +92,14 @@ class MeetingForm(forms.ModelForm):
         return sorted(known_zones())
 
     def times_zone(self) -> zoneinfo.ZoneInfo:
-        """The zone the typed start and end are read in: the one typed, else the one at the typed
-        coordinates, else the meeting's, else the site's."""
+        """The zone the typed start and end are read in: the one the meeting will have once
+        saved (Meeting.zone_after; an unchanged zone box with new coordinates is the new place's,
+        as clean() decides)."""
         typed = (self.data.get("time_zone") or "").strip()
-        if typed in known_zones():
-            return zoneinfo.ZoneInfo(typed)
-        try:
-            lat, lng = float(self.data.get("lat", "")), float(self.data.get("lng", ""))
-        except ValueError:
-            return self.instance.zone if self.instance.pk else timezone.get_current_timezone()
-        return zoneinfo.ZoneInfo(zone_or_site(lat, lng))
+        stored = self.instance.time_zone if self.instance.pk else None
+        return self.instance.zone_after(
+            None if typed == stored else typed, _number(self.data.get("lat")), _number(self.data.get("lng"))
+        )
 
     def full_clean(self) -> None:
         # Naive local times are read in the meeting's zone (core.timezones.aware_from_local uses
