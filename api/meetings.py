@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
+from core.geo import coordinate_or_none
 from core.races import SerialSaveSerializerMixin
 from core.timezones import LocalTimesSerializerMixin
 from meetings.models import Meeting, MeetingQuerySet
@@ -81,16 +82,6 @@ class AttendeeMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _number(value: object) -> float | None:
-    """A coordinate as DRF's FloatField would read it (a number, or a string of one), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixin, serializers.ModelSerializer):
     """A meeting as staff read and write it, QR code included. Times without a UTC offset are
     the meeting's local time (in `time_zone`, or the zone at its coordinates), refused when a
@@ -133,7 +124,9 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
         sent = data.get("time_zone")
         meeting = self.instance if isinstance(self.instance, Meeting) else Meeting()
         return meeting.zone_after(
-            sent if isinstance(sent, str) else None, _number(data.get("lat")), _number(data.get("lng"))
+            sent if isinstance(sent, str) else None,
+            coordinate_or_none(data.get("lat")),
+            coordinate_or_none(data.get("lng")),
         )
 
     def validate(self, attrs: dict) -> dict:

@@ -48,6 +48,13 @@ class SessionQuerySet(models.QuerySet):
         return self.select_related("contact", "meeting").prefetch_related("events")
 
 
+def session_zone(meeting_zone: str | None, dest_lat: float, dest_lng: float) -> str:
+    """The zone a session's times are shown in: its meeting's, or for a session without one (or
+    a meeting saved before meetings had a zone), the zone at its destination. Takes the values,
+    so that exports reading plain rows use the same rule as Session.time_zone."""
+    return meeting_zone or zone_or_site(dest_lat, dest_lng)
+
+
 class Session(models.Model):
     """One attendee's attendance at one destination, from start to check-out or end."""
 
@@ -122,11 +129,9 @@ class Session(models.Model):
 
     @property
     def time_zone(self) -> str:
-        """The zone the session's times are shown in: its meeting's (load the meeting with the
-        session in lists), or for a session without one, the zone at its destination."""
-        if self.meeting_id is not None and self.meeting.time_zone:
-            return self.meeting.time_zone
-        return zone_or_site(self.dest_lat, self.dest_lng)
+        """session_zone() of this session (load the meeting with the session in lists)."""
+        meeting_zone = self.meeting.time_zone if self.meeting_id is not None else None
+        return session_zone(meeting_zone, self.dest_lat, self.dest_lng)
 
 
 class EventType(models.TextChoices):

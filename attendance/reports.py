@@ -17,13 +17,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus, session_zone
 from attendance.queries import time_attended, with_attendance
 from attendance.services import Verdict, VerdictReason, radius_or_default, verdict_of
 from contacts.models import Contact
 from core.csv_files import Cell, csv_file
 from core.geo import haversine_m
-from core.zones import zone_or_site
 
 # How many rows (sessions or events) a CSV export reads per database round trip: memory stays
 # bounded by this, whatever the number of rows.
@@ -181,7 +180,7 @@ def _row(values: dict) -> ReportRow:
         check_in_flag=values["check_in_flag"],
         check_out_at=values["check_out_at"],
         ended_at=values["ended_at"],
-        time_zone=values["meeting__time_zone"] or zone_or_site(values["dest_lat"], values["dest_lng"]),
+        time_zone=session_zone(values["meeting__time_zone"], values["dest_lat"], values["dest_lng"]),
     )
 
 
@@ -369,7 +368,7 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
             distance,
             radius_or_default(meeting_radius),
             # The zone of the place, for reading the UTC times locally (the same per session).
-            meeting_zone or zone_or_site(dest_lat, dest_lng),
+            session_zone(meeting_zone, dest_lat, dest_lng),
         ]
 
 

@@ -28,6 +28,18 @@ class PositionError(ValueError):
         self.message, self.field = message, field
 
 
+def coordinate_or_none(value: object) -> float | None:
+    """A coordinate as typed or sent (a number, or a string of one) read as a float; None for
+    anything else (a missing field, a boolean, text that is no number). For choosing a zone
+    before a form or serializer has validated its fields; validation itself stays theirs."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 def validate_point(lat: float, lng: float) -> None:
     """Raise PositionError (a ValueError) unless (lat, lng) is a real position in degrees."""
     for field, value, validator in (("lat", lat, validate_latitude), ("lng", lng, validate_longitude)):

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.geo import coordinate_or_none
 from core.timezones import LocalDateTimeFormField
 from core.zones import known_zones
 from meetings.models import Meeting
@@ -35,13 +36,6 @@ class MinuteDateTimeField(LocalDateTimeFormField):
             if timezone.is_naive(initial):  # shown in the meeting's zone (MeetingForm), compared in it
                 initial = timezone.make_aware(initial)
         return super().has_changed(initial, data)
-
-
-def _number(value: object) -> float | None:
-    try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 class MeetingForm(forms.ModelForm):
@@ -98,7 +92,9 @@ class MeetingForm(forms.ModelForm):
         typed = (self.data.get("time_zone") or "").strip()
         stored = self.instance.time_zone if self.instance.pk else None
         return self.instance.zone_after(
-            None if typed == stored else typed, _number(self.data.get("lat")), _number(self.data.get("lng"))
+            None if typed == stored else typed,
+            coordinate_or_none(self.data.get("lat")),
+            coordinate_or_none(self.data.get("lng")),
         )
 
     def full_clean(self) -> None:
