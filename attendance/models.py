@@ -77,6 +77,11 @@ class Session(models.Model):
     dest_lng = models.FloatField("destination longitude", validators=[validate_longitude])
     session_notes = models.TextField(null=True, blank=True)
     is_complete = models.BooleanField(default=False, db_default=False)
+    # Not in the schema reference: the meeting's occurrence this session is for
+    # (meetings.occurrences.occurrence_at, from the time it was opened), kept as it was then
+    # so that a later change to the schedule does not rewrite what the session was judged by.
+    occurrence_start = models.DateTimeField(null=True, blank=True, editable=False)
+    occurrence_end = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = created_at_field()
     updated_at = updated_at_field()
 

@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.geo import PositionError, haversine_m, validate_point
 from core.validators import validate_accuracy
 from meetings.models import Meeting
+from meetings.occurrences import occurrence_at
 
 
 class AttendanceError(DomainError):
@@ -222,6 +223,8 @@ def start_session(
             raise AttendanceError(AttendanceError.MEETING_INACTIVE, "This meeting is no longer active.")
         destination = Destination(meeting.name, meeting.address, meeting.lat, meeting.lng)
     _check_position(destination.lat, destination.lng)
+    # The occurrence the session is for, from the time it opens: a check-in opens it.
+    occurrence = occurrence_at(meeting, timezone.now()) if meeting is not None else None
     with transaction.atomic():
         _refuse_second_open_session(contact)
         try:
@@ -235,6 +238,8 @@ def start_session(
                     dest_address=destination.address,
                     dest_lat=destination.lat,
                     dest_lng=destination.lng,
+                    occurrence_start=occurrence.start if occurrence else None,
+                    occurrence_end=occurrence.end if occurrence else None,
                 )
         except IntegrityError:
             # uq_sessions_one_open_per_contact: a concurrent request opened one first.

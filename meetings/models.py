@@ -22,6 +22,7 @@ from core.validators import (
     validate_radius,
 )
 from core.zones import known_zones, validate_time_zone, zone_at, zone_or_site
+from meetings.recurrence import RecurrenceError, normalise, rule_for
 
 
 def new_qr_code() -> str:
@@ -82,6 +83,10 @@ def fill_time_zones(meetings: models.QuerySet) -> tuple[dict[str, int], list[tup
     return counts, not_found
 
 
+# What the window of scheduled occurrences (meetings.schedule) is derived from.
+SCHEDULE_FIELDS = {"start_time", "end_time", "recurrence", "time_zone", "is_active"}
+
+
 class Meeting(Deactivatable, models.Model):
     """A place and time at which attendance is checked, with the QR code printed for it."""
 
@@ -110,6 +115,16 @@ class Meeting(Deactivatable, models.Model):
         db_default="",
         validators=[validate_time_zone],
         help_text="An IANA name such as America/Los_Angeles. Left blank, it is found from the coordinates.",
+    )
+    # Not in the schema reference: an RFC 5545 RRULE repeating the first occurrence (start_time
+    # to end_time) on the meeting's wall clock; blank for a meeting that happens once.
+    recurrence = models.CharField(
+        "repeats",
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=TU. Blank: the meeting happens once.",
     )
     is_active = models.BooleanField(default=True, db_default=True)
     qr_code = models.CharField(
@@ -153,6 +168,11 @@ class Meeting(Deactivatable, models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "time_zone"}
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & SCHEDULE_FIELDS:
+            from meetings.schedule import sync_meeting  # the window is derived from this row
+
+            sync_meeting(self)
 
     def zone_after(self, time_zone: str | None, lat: float | None, lng: float | None) -> zoneinfo.ZoneInfo:
         """The zone this meeting will have once given these values (None: not given), as save()
@@ -178,6 +198,23 @@ class Meeting(Deactivatable, models.Model):
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The meeting must end after it starts."})
+        if self.end_time and not self.start_time:
+            raise ValidationError({"start_time": "A meeting with an end needs a start."})
+        self.clean_recurrence()
+
+    def clean_recurrence(self) -> None:
+        """Normalise the rule and refuse one that cannot be used (meetings.recurrence), naming
+        the `recurrence` field: it needs a start, and must give the start as its first day."""
+        try:
+            self.recurrence = normalise(self.recurrence) or ""
+            if not self.recurrence:
+                return
+            if self.start_time is None:
+                raise RecurrenceError("A repeating meeting needs a start time: its first occurrence.")
+            zone = self.zone if self.time_zone in known_zones() else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+            rule_for(self.recurrence, self.start_time, zone)
+        except RecurrenceError as error:
+            raise ValidationError({"recurrence": str(error)}) from None
 
     @property
     def checkin_path(self) -> str:
@@ -193,3 +230,81 @@ class Meeting(Deactivatable, models.Model):
         """Replace the QR identifier; posters printed with the old one stop working."""
         self.qr_code = new_qr_code()
         self.save(update_fields=["qr_code", "updated_at"])
+
+
+class CancelledOccurrence(models.Model):
+    """One occurrence of a repeating meeting that does not take place, named by its local date
+    at the meeting, with the reason staff gave. Removing one (the meeting takes place after all)
+    is kept in the history."""
+
+    id = IdField()
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="cancellations", db_index=False)
+    date = models.DateField("date at the meeting")
+    reason = models.CharField(max_length=500)
+    cancelled_by = models.CharField(max_length=36, null=True, blank=True, editable=False)
+    created_at = created_at_field()
+
+    history = audit_trail()
+
+    class Meta:
+        db_table = "meeting_cancelled_occurrences"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "date"], name="uq_cancelled_occurrences_meeting_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} on {self.date:%d %b %Y}: {self.reason}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from meetings.schedule import sync_meeting
+
+        sync_meeting(self.meeting)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        from meetings.schedule import sync_meeting
+
+        sync_meeting(self.meeting)
+        return deleted
+
+
+class ScheduledOccurrence(models.Model):
+    """An index of the occurrences in a short window around today (meetings.schedule), derived
+    from each meeting's schedule so that "meetings today" is one query among 200,000 meetings.
+    Not evidence: rebuilt whenever a meeting or cancellation changes and daily by
+    `manage.py refresh_schedule`; meetings.occurrences stays the definition."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="+", db_index=False)
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True)
+    local_date = models.DateField()
+    time_zone = models.CharField(max_length=64)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "meeting_scheduled_occurrences"
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "start"], name="uq_scheduled_occurrences_meeting_start"),
+        ]
+        indexes = [
+            models.Index(fields=["local_date", "time_zone", "start"], name="ix_scheduled_occurrences_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+
+class ScheduleWindow(models.Model):
+    """The one row saying which local dates ScheduledOccurrence covers for every meeting."""
+
+    first_date = models.DateField()
+    last_date = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "meeting_schedule_window"
+
+    def __str__(self) -> str:
+        return f"{self.first_date} to {self.last_date}"
