@@ -114,6 +114,8 @@ class Session(models.Model):
             # Without it PostgreSQL walked ix_sessions_created_at for a contact's latest 20,
             # reading 60,000 other sessions (bench/findings.md).
             models.Index(fields=["contact", "created_at"], name="ix_sessions_contact_created"),
+            # Not in the reference: the sessions for one occurrence (dashboard, compliance).
+            models.Index(fields=["meeting", "occurrence_start"], name="ix_sessions_meeting_occurrence"),
         ]
 
     def __str__(self) -> str:

@@ -198,8 +198,6 @@ class Meeting(Deactivatable, models.Model):
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The meeting must end after it starts."})
-        if self.end_time and not self.start_time:
-            raise ValidationError({"start_time": "A meeting with an end needs a start."})
         self.clean_recurrence()
 
     def clean_recurrence(self) -> None:

@@ -61,9 +61,10 @@ class Occurrence:
 def _cancellations(meeting: "Meeting", given: Mapping[dt.date, str] | None) -> Mapping[dt.date, str]:
     if given is not None:
         return given
-    if meeting.pk is None or not meeting.recurrence:
+    if meeting.pk is None:
         return {}
-    return dict(meeting.cancellations.values_list("date", "reason"))
+    # .all(), so that a list that prefetched `cancellations` asks nothing more per meeting.
+    return {cancelled.date: cancelled.reason for cancelled in meeting.cancellations.all()}
 
 
 def _make(meeting: "Meeting", local: dt.datetime, cancelled: Mapping[dt.date, str]) -> Occurrence:
@@ -91,7 +92,8 @@ def occurrences(
     if meeting.start_time is None or end <= start:
         return []
     if not meeting.recurrence:
-        one = _make(meeting, meeting.start_time.astimezone(meeting.zone).replace(tzinfo=None), {})
+        local = meeting.start_time.astimezone(meeting.zone).replace(tzinfo=None)
+        one = _make(meeting, local, _cancellations(meeting, cancellations))
         return [one] if start <= one.start < end else []
     zone = meeting.zone
     rule = rule_for(meeting.recurrence, meeting.start_time, zone)
@@ -121,7 +123,9 @@ def occurrence_at(
     if meeting.start_time is None:
         return None
     if not meeting.recurrence:
-        return occurrences(meeting, meeting.start_time, meeting.start_time + dt.timedelta(microseconds=1))[0]
+        return occurrences(
+            meeting, meeting.start_time, meeting.start_time + dt.timedelta(microseconds=1), cancellations=cancellations
+        )[0]
     zone = meeting.zone
     rule = rule_for(meeting.recurrence, meeting.start_time, zone)
     local = instant.astimezone(zone).replace(tzinfo=None)

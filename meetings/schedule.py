@@ -69,7 +69,7 @@ def _current_window(today: dt.date) -> tuple[dt.date, dt.date]:
 def sync_meeting(meeting: Meeting, now: dt.datetime | None = None) -> None:
     """Re-derive `meeting`'s rows in the window (none if it is deactivated or has no times)."""
     first, last = _current_window(_site_today(now))
-    cancellations = dict(meeting.cancellations.values_list("date", "reason")) if meeting.recurrence else {}
+    cancellations = dict(meeting.cancellations.values_list("date", "reason"))
     with transaction.atomic():
         ScheduledOccurrence.objects.filter(meeting=meeting).delete()
         ScheduledOccurrence.objects.bulk_create(_rows(meeting, first, last, cancellations))

@@ -27,6 +27,7 @@ from attendance.queries import with_attendance
 from contacts.models import Contact
 from core.templatetags.staff import when
 from meetings.models import Meeting
+from meetings.occurrences import next_occurrences, occurrence_on
 from portal.forms import PositionForm, SignInForm
 
 SESSION_KEY = "attendee_contact_id"
@@ -180,13 +181,22 @@ def withdraw_consent(request: HttpRequest, contact: Contact) -> HttpResponse:
 # --- The meeting page and its check-in ----------------------------------------------------------
 
 
+def _when_it_meets(meeting: Meeting) -> dict:
+    """Today's occurrence at the meeting (in its zone), if any, and the next one still to start."""
+    now = timezone.now()
+    today = occurrence_on(meeting, timezone.localdate(now, meeting.zone))
+    upcoming = next_occurrences(meeting, now, 1)
+    following = upcoming[0] if upcoming and upcoming[0] != today else None
+    return {"todays_occurrence": today, "next_occurrence": following}
+
+
 @attendee_page
 def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
     meeting, status = _meeting_for(qr_code)
     if meeting is None:
         return _not_found(request, status, gone=status == 410)
     contact = signed_in_contact(request)
-    context: dict = {"meeting": meeting, "contact": contact}
+    context: dict = {"meeting": meeting, "contact": contact, **_when_it_meets(meeting)}
     if contact is not None:
         open_session = with_attendance(Session.objects.select_related("meeting")).open_for(contact.id)
         if open_session is not None and open_session.meeting_id == meeting.id:

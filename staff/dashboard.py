@@ -9,7 +9,8 @@ from django.utils import timezone
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent
 from attendance.queries import verified, with_attendance
 from contacts.models import Contact
-from meetings.models import Meeting
+from meetings.models import ScheduledOccurrence
+from meetings.schedule import todays_occurrences, window_is_current
 
 REVIEW_DAYS = 7
 LIST_LENGTH = 10
@@ -24,8 +25,9 @@ class Overview:
     shows_meetings: bool = False
     shows_sessions: bool = False
     shows_contacts: bool = False
-    todays_meetings: list[Meeting] = field(default_factory=list)
+    todays_meetings: list[ScheduledOccurrence] = field(default_factory=list)
     todays_meeting_count: int = 0
+    schedule_is_current: bool = True
     open_sessions: list[Session] = field(default_factory=list)
     open_session_count: int = 0
     recent_events: list[SessionEvent] = field(default_factory=list)
@@ -42,22 +44,28 @@ def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.dateti
     return start, start + dt.timedelta(days=1)
 
 
-def todays_meetings(now: dt.datetime | None = None) -> list[Meeting]:
-    """Active meetings starting today, each with how many of today's sessions there have a
-    verified check-in (attendance.queries)."""
-    start, end = today_bounds(now)
-    meetings = list(
-        Meeting.objects.active()
-        .filter(start_time__gte=start, start_time__lt=end)
-        .order_by("start_time", "name")[:TODAYS_MEETINGS_SHOWN]
+def todays_meetings(now: dt.datetime | None = None) -> tuple[list[ScheduledOccurrence], int]:
+    """Today's occurrences (today at each meeting, in its zone: meetings.schedule), the first
+    TODAYS_MEETINGS_SHOWN by start, each with `checked_in_count`: the sessions for that
+    occurrence with a verified check-in (attendance.queries); and how many there are in all."""
+    todays = todays_occurrences(now)
+    shown = list(todays[:TODAYS_MEETINGS_SHOWN])
+    count = len(shown) if len(shown) < TODAYS_MEETINGS_SHOWN else todays.count()
+    # Counted apart: the sessions of 25 occurrences, found by ix_sessions_meeting_occurrence.
+    sessions = Session.objects.filter(
+        meeting_id__in={row.meeting_id for row in shown}, occurrence_start__in={row.start for row in shown}
     )
-    # Counted apart from the meetings: today's sessions are few and indexed by created_at,
-    # where a join would group every session each meeting ever had.
-    todays = Session.objects.filter(meeting__in=meetings, created_at__gte=start, created_at__lt=end)
-    counts = dict(verified(with_attendance(todays)).values_list("meeting_id").annotate(n=Count("id")).order_by())
-    for meeting in meetings:
-        meeting.checked_in_count = counts.get(meeting.pk, 0)
-    return meetings
+    counts = {
+        (meeting_id, start): n
+        for meeting_id, start, n in verified(with_attendance(sessions))
+        .values_list("meeting_id", "occurrence_start")
+        .annotate(n=Count("id"))
+        .values_list("meeting_id", "occurrence_start", "n")
+        .order_by()
+    }
+    for row in shown:
+        row.checked_in_count = counts.get((row.meeting_id, row.start), 0)
+    return shown, count
 
 
 def sessions_to_review(now: dt.datetime | None = None) -> QuerySet[Session]:
@@ -79,13 +87,8 @@ def overview(
     """The dashboard's sections the caller may see, in a fixed number of queries."""
     result = Overview(shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts)
     if meetings:
-        start, end = today_bounds(now)
-        result.todays_meetings = todays_meetings(now)
-        result.todays_meeting_count = (
-            len(result.todays_meetings)
-            if len(result.todays_meetings) < TODAYS_MEETINGS_SHOWN
-            else Meeting.objects.active().filter(start_time__gte=start, start_time__lt=end).count()
-        )
+        result.todays_meetings, result.todays_meeting_count = todays_meetings(now)
+        result.schedule_is_current = window_is_current(now)
     if sessions:
         open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
         review = sessions_to_review(now)

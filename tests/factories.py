@@ -103,6 +103,15 @@ class SessionFactory(factory.django.DjangoModelFactory):
     dest_address = factory.LazyAttribute(lambda s: s.meeting.address if s.meeting else "801 SW 10th Ave")
     dest_lat = factory.LazyAttribute(lambda s: s.meeting.lat if s.meeting else PORTLAND[0])
     dest_lng = factory.LazyAttribute(lambda s: s.meeting.lng if s.meeting else PORTLAND[1])
+    # As attendance.services.start_session records it: the occurrence the session opened in or nearest.
+    occurrence_start = factory.LazyAttribute(lambda s: _occurrence(s).start if _occurrence(s) else None)
+    occurrence_end = factory.LazyAttribute(lambda s: _occurrence(s).end if _occurrence(s) else None)
+
+
+def _occurrence(session: object) -> object:
+    from meetings.occurrences import occurrence_at
+
+    return occurrence_at(session.meeting, timezone.now()) if session.meeting else None
 
 
 class SessionEventFactory(factory.django.DjangoModelFactory):

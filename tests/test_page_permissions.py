@@ -74,6 +74,11 @@ def meeting(w: World) -> list:
     return [w.meeting.pk]
 
 
+def meeting_day(w: World) -> str:
+    """The local date of the meeting's (first) occurrence, which a cancellation names."""
+    return w.meeting.start_time.astimezone(w.meeting.zone).date().isoformat()
+
+
 def session(w: World) -> list:
     return [w.session.pk]
 
@@ -127,6 +132,22 @@ STAFF_PAGES = [
     StaffPage("meetings:qr_svg", (VIEW_MEETING,), args=meeting),
     StaffPage("meetings:qr_png", (VIEW_MEETING,), args=meeting),
     StaffPage("meetings:poster", (VIEW_MEETING,), args=meeting),
+    StaffPage("meetings:cancel_occurrence", (CHANGE_MEETING,), args=lambda w: [*meeting(w), meeting_day(w)]),
+    StaffPage(
+        "meetings:cancel_occurrence",
+        (CHANGE_MEETING,),
+        "post",
+        args=lambda w: [*meeting(w), meeting_day(w)],
+        data={"reason": "Venue closed"},
+        allowed_status=302,
+    ),
+    StaffPage(
+        "meetings:restore_occurrence",
+        (CHANGE_MEETING,),
+        "post",
+        args=lambda w: [*meeting(w), meeting_day(w)],
+        allowed_status=302,
+    ),
     StaffPage("attendance:sessions", (VIEW_SESSION,)),
     StaffPage("attendance:session", (VIEW_SESSION,), args=session),
     StaffPage("attendance:end", (CHANGE_SESSION,), args=session),

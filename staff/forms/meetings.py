@@ -11,6 +11,7 @@ from core.geo import coordinate_or_none
 from core.timezones import LocalDateTimeFormField
 from core.zones import known_zones
 from meetings.models import Meeting
+from staff.forms.schedule import CUSTOM, ScheduleFields, rule_from_words, words_from_rule
 
 # What a phone's date-and-time picker sends and expects: no seconds, no time zone (the meeting's).
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -38,9 +39,26 @@ class MinuteDateTimeField(LocalDateTimeFormField):
         return super().has_changed(initial, data)
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(ScheduleFields, forms.ModelForm):
     """Create or change a meeting. The model's validators (coordinate ranges, radius) and its
-    clean() (end after start) do the checking, so the API and these pages agree."""
+    clean() (end after start, a usable recurrence rule) do the checking, so the API and these
+    pages agree. The schedule is chosen in words (staff.forms.schedule) or written as a rule."""
+
+    field_order = [
+        "name",
+        "description",
+        "address",
+        "lat",
+        "lng",
+        "time_zone",
+        "radius_meters",
+        "start_time",
+        "end_time",
+        "repeat",
+        "repeat_days",
+        "repeat_until",
+        "recurrence",
+    ]
 
     class Meta:
         model = Meeting
@@ -54,22 +72,31 @@ class MeetingForm(forms.ModelForm):
             "radius_meters",
             "start_time",
             "end_time",
+            "recurrence",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         field_classes = {"start_time": MinuteDateTimeField, "end_time": MinuteDateTimeField}
-        labels = {"start_time": "Starts", "end_time": "Ends"}
+        labels = {"start_time": "Starts", "end_time": "Ends", "recurrence": "Rule"}
         help_texts = {
             "address": "As attendees will read it on the poster.",
             "lat": "Decimal degrees, north positive, for example 45.51934.",
             "lng": "Decimal degrees, east positive, for example -122.68307.",
             "time_zone": "An IANA name such as America/Los_Angeles. Left blank, it is found from the coordinates.",
+            "recurrence": (
+                "Only for “Another rule”: RFC 5545, e.g. FREQ=MONTHLY;BYDAY=-1FR (the last Friday). "
+                "The start is the first meeting and gives the time of day."
+            ),
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget.attrs.update({"list": "time-zones", "autocomplete": "off"})
+        self.fields["start_time"].label = "Starts (the first meeting)"
+        self.initial.setdefault("repeat_days", [])
+        if self.instance.pk:
+            self.initial.update(words_from_rule(self.instance.recurrence))
         stored_zone = self.instance.time_zone if self.instance.pk else ""
         for name in ("start_time", "end_time"):
             self.fields[name].help_text = (
@@ -111,7 +138,21 @@ class MeetingForm(forms.ModelForm):
         # Moved elsewhere without a zone given: the zone of the new place, found on save.
         if self.instance.pk and {"lat", "lng"} & set(self.changed_data) and "time_zone" not in self.changed_data:
             cleaned["time_zone"] = ""
+        repeat = cleaned.get("repeat") or ""
+        if repeat != CUSTOM:
+            start = cleaned.get("start_time")
+            local_start = start.astimezone(self.times_zone()).date() if start else None
+            cleaned["recurrence"] = rule_from_words(
+                repeat, cleaned.get("repeat_days") or [], cleaned.get("repeat_until"), local_start
+            )
         return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # The model names `recurrence`; when the rule was made from the words, they are what to fix.
+        if (self.cleaned_data.get("repeat") or "") != CUSTOM and "recurrence" in self.errors:
+            for error in self.errors.pop("recurrence"):
+                self.add_error("repeat", error)
 
     def clean_start_time(self) -> dt.datetime | None:
         return self._keep_seconds("start_time")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from staff.views import meetings as views
+from staff.views import occurrences
 
 app_name = "meetings"
 
@@ -15,4 +16,6 @@ urlpatterns = [
     path("<str:pk>/qr.svg", views.meeting_qr_svg, name="qr_svg"),
     path("<str:pk>/qr.png", views.meeting_qr_png, name="qr_png"),
     path("<str:pk>/poster/", views.meeting_poster, name="poster"),
+    path("<str:pk>/occurrences/<str:day>/cancel/", occurrences.cancel, name="cancel_occurrence"),
+    path("<str:pk>/occurrences/<str:day>/restore/", occurrences.restore, name="restore_occurrence"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -15,8 +16,10 @@ from core.history import changes_for
 from core.pagination import CappedPaginator
 from core.races import save_form
 from meetings.models import Meeting
+from meetings.occurrences import next_occurrences
 from staff.forms.meetings import MeetingFilterForm, MeetingForm
 from staff.views import activation
+from staff.views.occurrences import upcoming_context
 
 PAGE_SIZE = 50
 RECENT_SESSIONS = 20
@@ -26,7 +29,11 @@ RECENT_SESSIONS = 20
 def meeting_list(request: HttpRequest) -> HttpResponse:
     filters = MeetingFilterForm(request.GET)
     # Latest first, meetings without a time last; the id keeps pages stable when names tie.
-    meetings = filters.filter(Meeting.objects.all()).order_by(F("start_time").desc(nulls_last=True), "name", "id")
+    meetings = (
+        filters.filter(Meeting.objects.all())
+        .prefetch_related("cancellations")  # each row's schedule in words reads them
+        .order_by(F("start_time").desc(nulls_last=True), "name", "id")
+    )
     page = CappedPaginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "meetings/list.html", {"section": "meetings", "filters": filters, "page_obj": page})
 
@@ -45,13 +52,14 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 @staff_view("meetings.view_meeting")
 def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(Meeting.objects.prefetch_related("cancellations"), pk=pk)
     context = {
         "section": "meetings",
         "meeting": meeting,
         "qr_svg": _inline_qr(meeting, request),
         "checkin_url": meeting.checkin_url(request) if meeting.qr_code else None,
         "changes": changes_for(meeting),
+        **upcoming_context(meeting, actions=True),
     }
     # Who attended is attendance data: only for those who may see sessions.
     if request.user.has_perm("attendance.view_session"):
@@ -72,7 +80,8 @@ def meeting_edit(request: HttpRequest, pk: str) -> HttpResponse:
         if save_form(form) is not None:
             messages.success(request, f"Changes to “{meeting}” saved.")
             return redirect("meetings:detail", pk=meeting.pk)
-    return render(request, "meetings/form.html", {"section": "meetings", "form": form, "meeting": meeting})
+    context = {"section": "meetings", "form": form, "meeting": meeting, **upcoming_context(meeting, actions=False)}
+    return render(request, "meetings/form.html", context)
 
 
 @staff_view("meetings.change_meeting")
@@ -139,7 +148,12 @@ def meeting_poster(request: HttpRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "meetings/poster.html",
-        {"section": "meetings", "meeting": meeting, "qr_svg": _inline_qr(meeting, request)},
+        {
+            "section": "meetings",
+            "meeting": meeting,
+            "qr_svg": _inline_qr(meeting, request),
+            "next_occurrences": next_occurrences(meeting, timezone.now(), 4) if meeting.recurrence else [],
+        },
     )
 
 
