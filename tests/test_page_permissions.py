@@ -127,6 +127,7 @@ STAFF_PAGES = [
     StaffPage("meetings:qr_svg", (VIEW_MEETING,), args=meeting),
     StaffPage("meetings:qr_png", (VIEW_MEETING,), args=meeting),
     StaffPage("meetings:poster", (VIEW_MEETING,), args=meeting),
+    StaffPage("meetings:calendar", (VIEW_MEETING,), args=meeting),
     StaffPage("attendance:sessions", (VIEW_SESSION,)),
     StaffPage("attendance:session", (VIEW_SESSION,), args=session),
     StaffPage("attendance:end", (CHANGE_SESSION,), args=session),

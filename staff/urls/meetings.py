@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:pk>/qr.svg", views.meeting_qr_svg, name="qr_svg"),
     path("<str:pk>/qr.png", views.meeting_qr_png, name="qr_png"),
     path("<str:pk>/poster/", views.meeting_poster, name="poster"),
+    path("<str:pk>/calendar.ics", views.meeting_calendar_ics, name="calendar"),
 ]
