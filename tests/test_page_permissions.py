@@ -206,6 +206,7 @@ PAGES = {
     "attendee:set_password_done": Page("get"),
     "attendee:meeting": Page("get", qr_code),
     "attendee:meeting_as_printed": Page("get", qr_code),
+    "attendee:meeting_calendar": Page("get", meeting),
     "attendee:check_in": Page("post", qr_code, position),
     "attendee:check_out": Page("post", qr_code, position),
     "attendee:home": Page("get"),
@@ -234,6 +235,8 @@ EXPECTED = {
     "attendee:set_password_done":  (200,           200,           200),
     "attendee:meeting":            (200,           200,           200),
     "attendee:meeting_as_printed": (200,           200,           200),
+    # An active meeting's calendar: its public part, by the meeting's id (not its QR code).
+    "attendee:meeting_calendar":   (200,           200,           200),
     # For a signed-in staff member (signing out always ends at the sign-in page).
     "logout":                      (STAFF_SIGN_IN, STAFF_SIGN_IN, STAFF_SIGN_IN),
     "password_change":             (STAFF_SIGN_IN, STAFF_SIGN_IN, 200),
