@@ -6,10 +6,12 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from dateutil import rrule
 from django.urls import reverse
 from icalendar import Calendar, vRecur
 
 from meetings.calendar import event_uid, meeting_calendar
+from meetings.occurrences import occurrences
 from meetings.services import cancel_occurrence
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
@@ -92,6 +94,27 @@ def test_a_cancelled_occurrence_is_an_exdate_at_its_local_start():
     ]
     assert b"EXDATE;TZID=America/New_York:" in body
     assert b"closed" not in body, "a cancellation's reason stays on the staff site"
+
+
+def test_a_phone_expanding_the_file_finds_the_meetings_own_occurrences():
+    """What a calendar app computes from DTSTART, RRULE and EXDATE (here dateutil, on the file's
+    zoned times) is meetings.occurrences' list without the cancelled ones: 19:00 in New York
+    before and after daylight time starts, on the instants the product itself uses."""
+    meeting = weekly_meeting(recurrence="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;UNTIL=20260505")
+    cancel_occurrence(meeting, dt.date(2026, 3, 17), "The library is closed.")
+    event = the_event(meeting_calendar(meeting, url=None))
+
+    rule = rrule.rrulestr(event.rrules[0].to_ical().decode(), dtstart=event.start)
+    expanded = [start for start in rule if start not in event.exdates]
+
+    expected = [
+        occurrence.start
+        for occurrence in occurrences(meeting, FIRST_TUESDAY, FIRST_TUESDAY + dt.timedelta(days=365))
+        if not occurrence.cancelled
+    ]
+    assert expanded == expected
+    assert {(start.astimezone(NEW_YORK).hour, start.astimezone(NEW_YORK).minute) for start in expanded} == {(19, 0)}
+    assert len(expanded) == 8  # 6 Jan to 5 May every other Tuesday is 9, one cancelled
 
 
 def test_the_public_facts_are_there_and_the_uid_is_stable():
