@@ -19,6 +19,9 @@ urlpatterns = [
     path("attendee/consent/", attendee.consent, name="consent"),
     path("attendee/consent/withdraw/", attendee.withdraw_consent, name="withdraw_consent"),
     path("attendee/sessions/<str:pk>/end/", attendee.end_session, name="end_session"),
+    # A meeting's calendar, to add to a phone without signing in: by the meeting's id, never by
+    # its QR code (which checks people in).
+    path("attendee/meetings/<str:pk>/calendar.ics", attendee.meeting_calendar_ics, name="meeting_calendar"),
     # Where set-password links (printed and sent) have always pointed: keep these addresses.
     path("contacts/set-password/done/", set_password.set_password_done, name="set_password_done"),
     path("contacts/set-password/<str:token>/", set_password.set_password, name="set_password"),

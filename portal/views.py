@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from access import limits, throttles
 from access.authentication import authenticate_contact
@@ -26,6 +26,7 @@ from attendance.models import EventType, LocationFlag, Session, SessionStatus
 from attendance.queries import with_attendance
 from contacts.models import Contact
 from core.templatetags.staff import when
+from meetings.calendar import calendar_filename, meeting_calendar
 from meetings.models import Meeting
 from meetings.occurrences import next_occurrences, occurrence_on
 from portal.forms import PositionForm, SignInForm
@@ -206,6 +207,19 @@ def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
         else:
             context["other_session"] = open_session
     return render(request, "attendee/meeting.html", context)
+
+
+@require_safe
+@attendee_page
+def meeting_calendar_ics(request: HttpRequest, pk: str) -> HttpResponse:
+    """An active meeting's calendar (meetings.calendar: its public part only), for anyone who
+    has the link; 404 for a deactivated one, so that phones stop showing it."""
+    meeting = Meeting.objects.active().filter(pk=pk).first()
+    if meeting is None:
+        return _not_found(request)
+    response = HttpResponse(meeting_calendar(meeting, url=None), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, calendar_filename(meeting))
+    return response
 
 
 def _outcome_message(event_type: EventType, recorded: services.RecordedEvent) -> str:

@@ -148,6 +148,7 @@ STAFF_PAGES = [
         args=lambda w: [*meeting(w), meeting_day(w)],
         allowed_status=302,
     ),
+    StaffPage("meetings:calendar", (VIEW_MEETING,), args=meeting),
     StaffPage("attendance:sessions", (VIEW_SESSION,)),
     StaffPage("attendance:session", (VIEW_SESSION,), args=session),
     StaffPage("attendance:end", (CHANGE_SESSION,), args=session),
@@ -226,6 +227,7 @@ PAGES = {
     "attendee:set_password_done": Page("get"),
     "attendee:meeting": Page("get", qr_code),
     "attendee:meeting_as_printed": Page("get", qr_code),
+    "attendee:meeting_calendar": Page("get", meeting),
     "attendee:check_in": Page("post", qr_code, position),
     "attendee:check_out": Page("post", qr_code, position),
     "attendee:home": Page("get"),
@@ -254,6 +256,8 @@ EXPECTED = {
     "attendee:set_password_done":  (200,           200,           200),
     "attendee:meeting":            (200,           200,           200),
     "attendee:meeting_as_printed": (200,           200,           200),
+    # An active meeting's calendar: its public part, by the meeting's id (not its QR code).
+    "attendee:meeting_calendar":   (200,           200,           200),
     # For a signed-in staff member (signing out always ends at the sign-in page).
     "logout":                      (STAFF_SIGN_IN, STAFF_SIGN_IN, STAFF_SIGN_IN),
     "password_change":             (STAFF_SIGN_IN, STAFF_SIGN_IN, 200),

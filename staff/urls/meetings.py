@@ -18,4 +18,5 @@ urlpatterns = [
     path("<str:pk>/poster/", views.meeting_poster, name="poster"),
     path("<str:pk>/occurrences/<str:day>/cancel/", occurrences.cancel, name="cancel_occurrence"),
     path("<str:pk>/occurrences/<str:day>/restore/", occurrences.restore, name="restore_occurrence"),
+    path("<str:pk>/calendar.ics", views.meeting_calendar_ics, name="calendar"),
 ]

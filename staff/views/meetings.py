@@ -1,20 +1,22 @@
-"""Staff pages for meetings: list, create, edit, deactivate, the QR code and its poster."""
+"""Staff pages for meetings: list, create, edit, deactivate, the QR code and its poster, the calendar file."""
 
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import qr
 from core.decorators import staff_view
 from core.history import changes_for
 from core.pagination import CappedPaginator
 from core.races import save_form
+from meetings.calendar import calendar_filename, meeting_calendar
 from meetings.models import Meeting
 from meetings.occurrences import next_occurrences
 from staff.forms.meetings import MeetingFilterForm, MeetingForm
@@ -155,6 +157,17 @@ def meeting_poster(request: HttpRequest, pk: str) -> HttpResponse:
             "next_occurrences": next_occurrences(meeting, timezone.now(), 4) if meeting.recurrence else [],
         },
     )
+
+
+@require_safe
+@staff_view("meetings.view_meeting")
+def meeting_calendar_ics(request: HttpRequest, pk: str) -> HttpResponse:
+    """The meeting as an .ics file (meetings.calendar), linking back to this page."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    url = request.build_absolute_uri(reverse("meetings:detail", args=[meeting.pk]))
+    response = HttpResponse(meeting_calendar(meeting, url=url), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, calendar_filename(meeting))
+    return response
 
 
 def _meeting_with_qr(pk: str) -> Meeting:
