@@ -51,8 +51,7 @@ def _cache() -> None:
 
 def _schedule() -> str:
     """The schedule's state: "ok", "stale" (refresh_schedule has not run for DAYS_AFTER - 1 days)
-    or "unknown" (the
-    database did not answer)."""
+    or "unknown" (the database did not answer)."""
     try:
         current = window_is_current()
     except Exception as error:
