@@ -1,5 +1,6 @@
 # The two commands a newcomer needs (see README.md):
-#   make run    set up, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:8000
+#   make run    set up, migrate the embedded SQLite database, load demo data, build the window of
+#               scheduled occurrences (manage.py refresh_schedule), serve on 127.0.0.1:8000
 #               (another port: make run PORT=8001, or PORT=8001 make run; HOST likewise)
 #   make test   set up and run the whole test suite (DATABASE_URL selects PostgreSQL)
 
@@ -44,6 +45,7 @@ run: setup .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_staff_groups
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py refresh_schedule
 	$(BIN)/python manage.py ensure_staff_login --site-url $(SITE_URL)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -1,7 +1,8 @@
 """Benchmark data at scale, written by PostgreSQL itself (INSERT ... SELECT over generate_series).
 
-The full scale is issue 7's: 100,000 contacts, 200,000 meetings over the United States,
-1,000,000 sessions over the past year and 3,000,000 events. SMALL is the same shape in
+The full scale is issue 7's: 100,000 contacts, 200,000 meetings over the United States (of
+which 50,000 repeat weekly, in the zones of their places), 1,000,000 sessions over the past
+year and 3,000,000 events. SMALL is the same shape in
 seconds, for CI.
 """
 
@@ -24,6 +25,11 @@ class Scale:
     nearby_points: int
     page_runs: int
     export_events: int  # about how many events the export benchmark selects
+    recurring_every: int = 4  # one meeting in this many repeats weekly (a quarter: 50,000 of 200,000)
+
+    @property
+    def recurring_meetings(self) -> int:
+        return self.meetings // self.recurring_every
 
 
 FULL = Scale("full", 100_000, 200_000, 1_000_000, 2_000, 3_000, 1_000, 25, 1_000_000)
@@ -55,6 +61,12 @@ METROS = [
 ]
 COUNTRY = {"lat": (25.0, 49.0), "lng": (-124.5, -67.0)}  # the contiguous United States
 RURAL_SHARE = 0.15
+# A meeting's zone from its place, by longitude band (Arizona's box apart, without daylight
+# time): an approximation of core.zones' boundaries, good enough to spread the meetings over the
+# country's five zones as real ones are.
+ZONE_BY_PLACE = """CASE WHEN lat BETWEEN 31.3 AND 37.0 AND lng BETWEEN -114.8 AND -109.05 THEN 'America/Phoenix'
+     WHEN lng >= -85.0 THEN 'America/New_York' WHEN lng >= -101.0 THEN 'America/Chicago'
+     WHEN lng >= -114.0 THEN 'America/Denver' ELSE 'America/Los_Angeles' END"""
 # One contact with near-daily attendance over the year, for the one-year report.
 REPORT_CONTACT_EVERY = 2_740
 
@@ -84,24 +96,45 @@ def statements(scale: Scale) -> list[tuple[str, str]]:
         (
             "meetings",
             # Clustered meetings: a metro's centre plus a sum of three uniform draws (roughly
-            # normal, ~25 km across); rural ones anywhere in the country. Their next start is
-            # spread over four weeks around now, on the hour.
+            # normal, ~25 km across); rural ones anywhere in the country. Each has the zone of
+            # its longitude band (`ZONE_BY_PLACE`). One in RECURRING_EVERY repeats weekly
+            # (FREQ=WEEKLY on the weekday of its first occurrence, 4 to 5 weeks ago, at a local
+            # hour from 08:00 to 20:00, 90 minutes); the others happen once, their start spread
+            # over four weeks around now, on the hour.
             f"""
-            INSERT INTO meetings (id, name, address, lat, lng, radius_meters, start_time, end_time, is_active,
-                                  qr_code, created_at, updated_at)
-            SELECT gen_random_uuid()::text, 'Meeting ' || i, i || ' Main St',
-                   CASE WHEN random() < {RURAL_SHARE}
-                        THEN {COUNTRY["lat"][0]} + random() * {COUNTRY["lat"][1] - COUNTRY["lat"][0]}
-                        ELSE c.lat + (random() + random() + random() - 1.5) * 0.15 END,
-                   CASE WHEN random() < {RURAL_SHARE}
-                        THEN {COUNTRY["lng"][0]} + random() * {COUNTRY["lng"][1] - COUNTRY["lng"][0]}
-                        ELSE c.lng + (random() + random() + random() - 1.5) * 0.2 END,
+            WITH placed AS (
+                SELECT i,
+                       CASE WHEN random() < {RURAL_SHARE}
+                            THEN {COUNTRY["lat"][0]} + random() * {COUNTRY["lat"][1] - COUNTRY["lat"][0]}
+                            ELSE c.lat + (random() + random() + random() - 1.5) * 0.15 END AS lat,
+                       CASE WHEN random() < {RURAL_SHARE}
+                            THEN {COUNTRY["lng"][0]} + random() * {COUNTRY["lng"][1] - COUNTRY["lng"][0]}
+                            ELSE c.lng + (random() + random() + random() - 1.5) * 0.2 END AS lng
+                FROM generate_series(1, {s.meetings}) AS i
+                JOIN (VALUES {metros}) AS c(n, lat, lng) ON c.n = i % {metro_count}
+            ), zoned AS (
+                SELECT i, lat, lng, {ZONE_BY_PLACE} AS zone, i % {s.recurring_every} = 0 AS recurring FROM placed
+            ), timed AS (
+                SELECT *, (now() AT TIME ZONE zone)::date - 28 - i % 7 AS first_day,
+                       make_time(8 + (i / {s.recurring_every}) % 13, 0, 0) AS local_time
+                FROM zoned
+            )
+            INSERT INTO meetings (id, name, address, lat, lng, radius_meters, start_time, end_time, time_zone,
+                                  recurrence, is_active, qr_code, created_at, updated_at)
+            SELECT gen_random_uuid()::text, 'Meeting ' || i, i || ' Main St', lat, lng,
                    (ARRAY[50, 75, 100, 100, 150, 200])[1 + i % 6],
-                   date_trunc('hour', now()) + (i % 672 - 336) * interval '1 hour',
-                   date_trunc('hour', now()) + (i % 672 - 335) * interval '1 hour', i % 40 <> 0,
-                   md5(i::text || random()::text), now() - interval '400 days', now() - interval '30 days'
-            FROM generate_series(1, {s.meetings}) AS i
-            JOIN (VALUES {metros}) AS c(n, lat, lng) ON c.n = i % {metro_count}
+                   CASE WHEN recurring THEN (first_day + local_time) AT TIME ZONE zone
+                        ELSE date_trunc('hour', now()) + (i % 672 - 336) * interval '1 hour' END,
+                   CASE WHEN recurring THEN (first_day + local_time) AT TIME ZONE zone + interval '90 min'
+                        ELSE date_trunc('hour', now()) + (i % 672 - 335) * interval '1 hour' END,
+                   zone,
+                   CASE WHEN recurring
+                        THEN 'FREQ=WEEKLY;BYDAY=' || (ARRAY['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])[
+                                 extract(isodow FROM first_day)::int]
+                        ELSE '' END,
+                   i % 40 <> 0, md5(i::text || random()::text), now() - interval '400 days',
+                   now() - interval '30 days'
+            FROM timed
             """,
         ),
         (

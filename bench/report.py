@@ -63,6 +63,7 @@ def render(results: dict) -> str:
         *_nearby(results),
         *_pages(results),
         *_export(results),
+        *_schedule(results),
     ]
     if FINDINGS.exists():
         lines += ["", FINDINGS.read_text().strip(), ""]
@@ -99,6 +100,7 @@ def _targets(results: dict) -> list[str]:
         f"{verdict(slowest['median_ms'] < 100)} |",
         f"| At most 15 queries per page | most: {most_queries['page']}, {most_queries['queries']} | "
         f"{verdict(most_queries['queries'] <= 15)} |",
+        *_dashboard_targets(results),
         f"| A year's report under 200 ms | {report_page['median_ms']:.1f} ms (median) | "
         f"{verdict(report_page['median_ms'] < 200)} |",
         f"| Export: the server process's peak memory under 150 MB | {peak_mb:.0f} MB for "
@@ -227,5 +229,76 @@ def _export(results: dict) -> list[str]:
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {export['rows']:,} | {export['bytes']:,} | {export['seconds']:.1f} | {export['first_byte_s']:.2f} | "
         f"{export['rss_before_kb'] / 1024:.0f} MB | {export['peak_kb'] / 1024:.0f} MB |",
+        "",
+    ]
+
+
+def _dashboard_targets(results: dict) -> list[str]:
+    """The issue's: meetings today among 200,000 meetings (50,000 weekly) under 100 ms, 15 queries."""
+    dashboard = next((row for row in results["pages"] if row["page"] == "Dashboard"), None)
+    schedule = results.get("schedule")
+    rows = []
+    if dashboard is not None:
+        rows.append(
+            f"| Dashboard with {results['scale'].meetings:,} meetings ({results['scale'].recurring_meetings:,} "
+            f"weekly): under 100 ms, at most 15 queries | {dashboard['median_ms']:.1f} ms (median), "
+            f"{dashboard['queries']} queries | {verdict(dashboard['median_ms'] < 100 and dashboard['queries'] <= 15)} |"
+        )
+    if schedule is not None:
+        timing = schedule["timing"]
+        rows.append(
+            f"| Meetings today from the schedule window (count and first 25): under 100 ms | "
+            f"{timing['p50_ms']:.1f} ms (median), p95 {timing['p95_ms']:.1f} ms, {schedule['queries']} queries | "
+            f"{verdict(timing['p50_ms'] < 100 and schedule['queries'] <= 15)} |"
+        )
+    return rows
+
+
+def _schedule(results: dict) -> list[str]:
+    schedule = results.get("schedule")
+    if schedule is None:
+        return []
+    first, last = schedule["window"]
+    timing = schedule["timing"]
+    shown = [
+        f"| {start:%Y-%m-%d %H:%M} UTC | {zone} | {name} | {'weekly' if weekly else 'once'} |"
+        for start, zone, name, weekly in schedule["first_shown"]
+    ]
+    return [
+        "## 6. Meetings today and the schedule window",
+        "",
+        f"{schedule['meetings']:,} meetings, {schedule['recurring']:,} of them weekly (`FREQ=WEEKLY` on their first "
+        "occurrence's weekday, 08:00 to 20:00 in the zone of their longitude band). The meetings are bulk-loaded, "
+        "which bypasses `Meeting.save()`, so `meetings.schedule.refresh()` (what `manage.py refresh_schedule` runs "
+        "daily) builds the window:",
+        "",
+        "| Step | Seconds |",
+        "| --- | ---: |",
+        f"| `refresh()` into an empty table | {schedule['refresh_first_s']:.1f} |",
+        f"| `refresh()` again, replacing the window (the daily job) | {schedule['refresh_again_s']:.1f} |",
+        "",
+        f"The window holds {schedule['rows']:,} occurrences, local dates {first} to {last} (17 days: today's meetings "
+        "are never the whole future).",
+        "",
+        f"`meetings.schedule.todays_occurrences()` (the zones near today, then the first 25 by start and the count, "
+        f"as the dashboard reads them): {schedule['today_count']:,} occurrences today at their meetings, "
+        f"{schedule['queries']} queries, median {timing['p50_ms']:.1f} ms, p95 {timing['p95_ms']:.1f} ms, "
+        f"max {timing['max_ms']:.1f} ms. The first shown:",
+        "",
+        "| Start | Zone | Meeting | Repeats |",
+        "| --- | --- | --- | --- |",
+        *shown,
+        "",
+        "`EXPLAIN (ANALYZE, BUFFERS)` of the first 25:",
+        "",
+        "```",
+        schedule["explain"][0] if schedule["explain"] else "",
+        "```",
+        "",
+        "and of the count:",
+        "",
+        "```",
+        schedule["explain"][1] if len(schedule["explain"]) > 1 else "",
+        "```",
         "",
     ]

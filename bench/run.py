@@ -67,13 +67,16 @@ def main() -> None:
     setup_django(url)
     from django.core.management import call_command
 
-    from bench import checkin, data, export, nearby, pages, report
+    from bench import checkin, data, export, nearby, pages, report, schedule
 
     scale = data.SMALL if args.small else data.FULL
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"Generating the {scale.name} data set...", file=sys.stderr)
     results = {"scale": scale, "generation": data.generate(scale)}
+    # Bulk-loaded meetings have no scheduled occurrences yet: the daily job's refresh builds them.
+    print("Schedule window and meetings today...", file=sys.stderr)
+    results["schedule"] = schedule.measure(scale.page_runs)
     print("Check-in under gunicorn...", file=sys.stderr)
     results["checkin"] = checkin.measure(url, scale.load_requests)
     print("Nearby meetings...", file=sys.stderr)

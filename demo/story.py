@@ -8,9 +8,16 @@ stable key (`meeting:portland-new-beginnings`), so a second run finds the rows t
 wrote, whenever it runs; a session is found by its first event. Rows that already exist are left
 as they are: events are append-only, and staff may have edited a demo meeting since.
 
-Times are relative to the first run: three meetings fall on that day (in the project's time
-zone) so the staff pages have "today's meetings" to show, one was yesterday, one is in a few
-days, and a discontinued one was last week.
+Every meeting repeats, in its own time zone (built with zoneinfo: never a naive time), its first
+occurrence some weeks before the first run. The weekdays and times are relative to that run, so
+that the story holds whenever it runs: three meetings meet on that day at their place, so the
+staff pages have "today's meetings" to show (one of them under way, with attendees checked in
+now), one met yesterday evening, one meets in a few days, and a discontinued one (Saturday
+mornings) last met the week before last; a monthly programme meets on first Mondays. One
+occurrence is cancelled ("Venue closed for the holiday"). Sessions are opened through
+attendance.services.start_session at the occurrence they are for, which records it
+(`occurrence_start`). The window of scheduled occurrences is `manage.py refresh_schedule`'s to
+build, run after this by `make run`.
 """
 
 import datetime as dt
@@ -19,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.exceptions import ValidationError
@@ -31,6 +39,7 @@ from attendance.services import EventReport, Fix, verify_position
 from contacts.models import ConsentChange, Contact
 from core.geo import offset_point
 from meetings.models import Meeting
+from meetings.services import cancel_occurrence
 
 # Never change it: every demo row's id is derived from it, and a new namespace would make the
 # next run write a second copy of the demo beside the first.
@@ -47,12 +56,20 @@ def demo_id(kind: str, key: str) -> str:
 
 # --- Definitions -------------------------------------------------------------------------------
 
-# When a meeting takes place, relative to the first run. "today-*" slots stay on that local day.
-Slot = Literal["today-earlier", "today-now", "today-later", "yesterday", "upcoming", "last-week"]
+# The occurrence the story is about, relative to the first run, at the meeting: "today-*" slots
+# stay on that local day; "saturday-before-last" is the last Saturday at least a week before it,
+# "first-monday" the latest first Monday of a month on or before it.
+Slot = Literal[
+    "today-earlier", "today-now", "today-later", "yesterday", "upcoming", "saturday-before-last", "first-monday"
+]
 
 
 @dataclass(frozen=True)
 class DemoMeeting:
+    """`repeats` is the rule without its weekday (BYDAY is the story occurrence's, so that the
+    first occurrence is one of the rule's days); the first occurrence is `weeks_before` weeks
+    (months for a monthly rule) before the story's."""
+
     key: str
     name: str
     description: str
@@ -60,7 +77,10 @@ class DemoMeeting:
     lat: float
     lng: float
     radius_meters: float
+    time_zone: str
     slot: Slot
+    repeats: str = "FREQ=WEEKLY"
+    weeks_before: int = 3
     is_active: bool = True
 
 
@@ -122,17 +142,21 @@ MEETINGS: tuple[DemoMeeting, ...] = (
         lat=45.5193,
         lng=-122.6831,
         radius_meters=100,
+        time_zone="America/Los_Angeles",
         slot="today-now",
     ),
     DemoMeeting(
         key="seattle-dui-education",
         name="DUI Education Class",
-        description="Two-hour alcohol and drug information class required after a DUI conviction.",
+        description="Two-hour alcohol and drug information class required after a DUI conviction, every other week.",
         address="Seattle Central Library, 1000 4th Ave, Seattle, WA 98104",
         lat=47.6067,
         lng=-122.3325,
         radius_meters=120,
+        time_zone="America/Los_Angeles",
         slot="today-earlier",
+        repeats="FREQ=WEEKLY;INTERVAL=2",
+        weeks_before=4,
     ),
     DemoMeeting(
         key="denver-anger-management",
@@ -142,6 +166,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
         lat=39.7373,
         lng=-104.9882,
         radius_meters=150,
+        time_zone="America/Denver",
         slot="today-later",
     ),
     DemoMeeting(
@@ -152,6 +177,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
         lat=37.7790,
         lng=-122.4163,
         radius_meters=75,
+        time_zone="America/Los_Angeles",
         slot="yesterday",
     ),
     DemoMeeting(
@@ -162,6 +188,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
         lat=41.8764,
         lng=-87.6281,
         radius_meters=100,
+        time_zone="America/Chicago",
         slot="upcoming",
     ),
     DemoMeeting(
@@ -172,10 +199,27 @@ MEETINGS: tuple[DemoMeeting, ...] = (
         lat=42.3493,
         lng=-71.0781,
         radius_meters=90,
-        slot="last-week",
+        time_zone="America/New_York",
+        slot="saturday-before-last",
+        weeks_before=2,
         is_active=False,
     ),
+    DemoMeeting(
+        key="los-angeles-victim-impact-panel",
+        name="Victim Impact Panel",
+        description="Monthly panel on the first Monday, required after a DUI conviction. Doors close at 18:00.",
+        address="Los Angeles Central Library, 630 W 5th St, Los Angeles, CA 90071",
+        lat=34.0504,
+        lng=-118.2551,
+        radius_meters=100,
+        time_zone="America/Los_Angeles",
+        slot="first-monday",
+        repeats="FREQ=MONTHLY;BYDAY=1MO",
+        weeks_before=0,
+    ),
 )
+# The occurrence cancelled, with the reason staff gave: the Portland group's next week.
+CANCELLED = ("portland-new-beginnings", dt.timedelta(days=7), "Venue closed for the holiday")
 
 # Fictional people; emails on reserved domains, phones in the fictional 555-01XX range.
 CONTACTS: tuple[DemoContact, ...] = (
@@ -373,12 +417,16 @@ class SeedReport:
     contacts: Tally = field(default_factory=Tally)
     sessions: Tally = field(default_factory=Tally)
     events: Tally = field(default_factory=Tally)
+    cancellations: Tally = field(default_factory=Tally)
 
 
 # When contacts were enrolled and meetings scheduled, before the first run.
 ENROLLED_BEFORE = dt.timedelta(days=45)
 CONSENTED_AFTER = dt.timedelta(hours=1)
-SCHEDULED_BEFORE = dt.timedelta(days=30)
+# Before the monthly programme's first occurrence too (at most 37 days before the run).
+SCHEDULED_BEFORE = dt.timedelta(days=42)
+# The cancellation was made the day before the run.
+CANCELLED_BEFORE = dt.timedelta(days=1)
 # A session is opened shortly before its first event; a meeting or contact that is no longer
 # active was deactivated a day after its last evidence.
 OPENED_BEFORE_FIRST_EVENT = minutes(2)
@@ -393,31 +441,76 @@ def clock_at(moment: dt.datetime) -> Iterator[None]:
         yield
 
 
-def meeting_times(slot: Slot, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """Start and end of a meeting in `slot`, on quarter hours, in the current time zone.
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# The local time and length of the story's occurrence for the slots not tied to the moment of the run.
+SET_TIMES: dict[str, tuple[dt.time, int]] = {
+    "yesterday": (dt.time(18, 30), 90),
+    "upcoming": (dt.time(19, 30), 120),
+    "saturday-before-last": (dt.time(10, 0), 90),
+    "first-monday": (dt.time(18, 0), 120),
+}
 
-    The "today" slots are clamped to the local day, so that they still fall on it when the
-    seed runs just after midnight or just before it.
+
+def _story_day(slot: Slot, today: dt.date) -> dt.date:
+    """The local date of the story's occurrence, for the slots with set times."""
+    if slot == "yesterday":
+        return today - dt.timedelta(days=1)
+    if slot == "upcoming":
+        return today + dt.timedelta(days=4)
+    if slot == "saturday-before-last":
+        week_ago = today - dt.timedelta(days=7)
+        return week_ago - dt.timedelta(days=(week_ago.weekday() - 5) % 7)
+    first = today.replace(day=1)
+    first_monday = first + dt.timedelta(days=-first.weekday() % 7)
+    if first_monday > today:
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+        first_monday = first + dt.timedelta(days=-first.weekday() % 7)
+    return first_monday
+
+
+def meeting_times(spec: DemoMeeting, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the occurrence the story is about (`spec.slot`, for a run at `now`),
+    aware in the meeting's own zone, on quarter hours.
+
+    The "today" slots are clamped to the local day at the meeting, so that they still fall on
+    it when the seed runs just after midnight there or just before it.
     """
-    local = timezone.localtime(now)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    zone = ZoneInfo(spec.time_zone)
+    local = now.astimezone(zone)
+    midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
     quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-    if slot == "today-now":
+    if spec.slot == "today-now":
         start = max(quarter - minutes(15), midnight)
         return start, start + minutes(90)
-    if slot == "today-earlier":
+    if spec.slot == "today-earlier":
         start = max(quarter - dt.timedelta(hours=4), midnight)
         return start, start + dt.timedelta(hours=2)
-    if slot == "today-later":
+    if spec.slot == "today-later":
         start = min(quarter + dt.timedelta(hours=3), midnight + dt.timedelta(hours=22))
         return start, start + minutes(90)
-    day, hour, length = {
-        "yesterday": (-1, 18, 90),
-        "upcoming": (4, 19, 120),
-        "last-week": (-8, 7, 60),
-    }[slot]
-    start = timezone.make_aware(dt.datetime.combine(local.date() + dt.timedelta(days=day), dt.time(hour, 30)))
+    at, length = SET_TIMES[spec.slot]
+    start = dt.datetime.combine(_story_day(spec.slot, local.date()), at, tzinfo=zone)
     return start, start + minutes(length)
+
+
+def first_occurrence(spec: DemoMeeting, story: tuple[dt.datetime, dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
+    """The meeting's first occurrence (its start_time and end_time): `spec.weeks_before` weeks
+    before the story's, at the same time on the wall clock of its zone."""
+    back = dt.timedelta(weeks=spec.weeks_before)
+    # Aware arithmetic within one zone keeps the wall-clock time across a change of UTC offset.
+    return story[0] - back, story[1] - back
+
+
+def recurrence(spec: DemoMeeting, first: dt.datetime) -> str:
+    """`spec.repeats`, on the first occurrence's weekday unless the rule names its own days."""
+    if "BYDAY=" in spec.repeats:
+        return spec.repeats
+    return f"{spec.repeats};BYDAY={WEEKDAYS[first.weekday()]}"
+
+
+def first_run(meeting: Meeting, created: bool, now: dt.datetime) -> dt.datetime:
+    """The moment of the run that wrote `meeting`: the story's times are relative to it."""
+    return now if created else meeting.created_at + SCHEDULED_BEFORE
 
 
 M = TypeVar("M", bound=models.Model)
@@ -453,10 +546,11 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
     with transaction.atomic():
         meetings = {spec.key: _ensure_meeting(spec, now, report.meetings) for spec in MEETINGS}
         contacts = {spec.key: _ensure_contact(spec, now, report.contacts) for spec in CONTACTS}
+        story = {spec.key: meeting_times(spec, first_run(*meetings[spec.key], now))[0] for spec in MEETINGS}
         last_evidence: dict[str, dt.datetime] = {}
         # In the order they happened: an attendee's session last week was over before today's opened.
         timeline = sorted(
-            ((spec, _anchor(spec, meetings[spec.meeting][0], now)) for spec in SESSIONS),
+            ((spec, now if spec.anchor == "now" else story[spec.meeting]) for spec in SESSIONS),
             key=lambda item: item[1] + _first_offset(item[0]),
         )
         for spec, anchor in timeline:
@@ -475,17 +569,35 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
                 moment = last_evidence.get(row.pk, row.created_at) + DEACTIVATED_AFTER_LAST_EVIDENCE
                 with clock_at(min(moment, now)):
                     row.set_active(False)
+        _cancel(meetings, story, now, report.cancellations)
     return report
 
 
+def _cancel(
+    meetings: dict[str, tuple[Meeting, bool]], story: dict[str, dt.datetime], now: dt.datetime, tally: Tally
+) -> None:
+    """The cancelled occurrence (CANCELLED), made the day before the run through
+    meetings.services as staff make one; only when this run created the meeting, as staff may
+    have taken the cancellation back since."""
+    key, after, reason = CANCELLED
+    meeting, created = meetings[key]
+    if not created:
+        tally.present += meeting.cancellations.count()
+        return
+    day = story[key].date() + after
+    with clock_at(now - CANCELLED_BEFORE):
+        cancel_occurrence(meeting, day, reason)
+    tally.created += 1
+
+
 def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> tuple[Meeting, bool]:
-    """The demo meeting and whether this run created it (scheduled a month before the run)."""
+    """The demo meeting and whether this run created it (scheduled six weeks before the run)."""
     pk = demo_id("meeting", spec.key)
     existing = Meeting.objects.filter(pk=pk).first()
     if existing is not None:
         tally.present += 1
         return existing, False
-    start, end = meeting_times(spec.slot, now)
+    start, end = first_occurrence(spec, meeting_times(spec, now))
     fields = {
         "name": spec.name,
         "description": spec.description,
@@ -495,6 +607,8 @@ def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> tuple[
         "radius_meters": spec.radius_meters,
         "start_time": start,
         "end_time": end,
+        "time_zone": spec.time_zone,
+        "recurrence": recurrence(spec, start),
     }
     with clock_at(now - SCHEDULED_BEFORE):
         meeting = create_validated(Meeting, pk, fields)
@@ -534,11 +648,6 @@ RECORD = {
     EventType.LOCATION_UPDATE: services.record_location,
     EventType.STATUS_CHANGE: services.end_session,
 }
-
-
-def _anchor(spec: DemoSession, meeting: Meeting, now: dt.datetime) -> dt.datetime:
-    """The moment a session's event times count from."""
-    return now if spec.anchor == "now" else meeting.start_time
 
 
 def _first_offset(spec: DemoSession) -> dt.timedelta:

@@ -128,3 +128,11 @@ def test_a_second_run_changes_no_history(seeded, settings):
     call_command("seed_demo", stdout=StringIO())
 
     assert {model: model.history.count() for model in (Meeting, Contact, Session)} == counts
+
+
+@pytest.mark.usefixtures("seeded")
+def test_every_meeting_repeats_and_every_session_names_the_occurrence_it_was_for():
+    assert all(Meeting.objects.values_list("recurrence", flat=True))
+    for session in Session.objects.all():
+        assert session.occurrence_start is not None, session
+        assert session.occurrence_start - dt.timedelta(minutes=30) <= session.created_at < session.occurrence_end

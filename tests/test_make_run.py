@@ -46,6 +46,15 @@ def test_by_default_it_serves_on_127_0_0_1_port_8000():
 
 
 @needs_make
+def test_the_schedule_window_is_built_after_the_demo_data_and_before_serving():
+    commands = make_dry_run()
+
+    # seed_demo's meetings repeat: "meetings today" reads the window refresh_schedule builds.
+    assert commands.index("manage.py seed_demo\n") < commands.index("manage.py refresh_schedule\n")
+    assert commands.index("manage.py refresh_schedule\n") < commands.index("manage.py runserver")
+
+
+@needs_make
 @pytest.mark.parametrize(
     ("arguments", "variables"),
     [(("PORT=8001", "HOST=127.0.0.2"), {}), ((), {"PORT": "8001", "HOST": "127.0.0.2"})],

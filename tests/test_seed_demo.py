@@ -16,8 +16,12 @@ from django.utils import timezone
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from contacts.models import Contact
 from core.geo import haversine_m
+from core.zones import zone_at
 from demo.story import CONTACTS, MEETINGS, SESSIONS
-from meetings.models import Meeting
+from meetings.models import CancelledOccurrence, Meeting, ScheduledOccurrence
+from meetings.occurrences import next_occurrences, occurrence_at, occurrence_on, occurrences
+from meetings.recurrence import normalise
+from meetings.schedule import todays_occurrences
 from tests.factories import ContactFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,18 +181,79 @@ def test_meetings_fall_today_in_the_past_and_ahead_whatever_the_time_of_day(loca
     now = dt.datetime.combine(dt.date(2026, 3, 10), local_time, tzinfo=zone)
     with override_settings(TIME_ZONE="America/Los_Angeles"), time_machine.travel(now, tick=False):
         seed()
-        today = timezone.localdate()
         meetings = list(Meeting.objects.all())
-        start_days = [timezone.localdate(meeting.start_time) for meeting in meetings]
+        # Today at each meeting, in its own zone.
+        today = [occurrence_on(meeting, now.astimezone(meeting.zone).date()) for meeting in meetings]
+        window = [
+            occurrences(meeting, now - dt.timedelta(days=14), now + dt.timedelta(days=14)) for meeting in meetings
+        ]
 
-        assert start_days.count(today) >= 3
-        assert any(day < today for day in start_days)
-        assert any(day > today for day in start_days)
-        assert any(meeting.start_time <= now < meeting.end_time for meeting in meetings)
+        assert len([occurrence for occurrence in today if occurrence is not None]) >= 3
+        assert any(found and found[0].start < now for found in window)
+        assert any(found and found[-1].start > now for found in window)
+        assert any(occurrence and occurrence.contains(now) for occurrence in today)
         assert [meeting.is_active for meeting in meetings].count(False) == 1
         assert all(75 <= meeting.radius_meters <= 150 for meeting in meetings)
         assert all(meeting.qr_code for meeting in meetings)
         assert not SessionEvent.objects.filter(ts_server__gt=now).exists()
+
+
+@pytest.mark.parametrize("local_time", [dt.time(0, 5), dt.time(13, 20), dt.time(23, 55)])
+def test_every_demo_meeting_repeats_in_its_own_zone_from_weeks_before(local_time):
+    now = dt.datetime.combine(dt.date(2026, 3, 10), local_time, tzinfo=ZoneInfo("America/Los_Angeles"))
+    with time_machine.travel(now, tick=False):
+        seed()
+
+    rules = {}
+    for meeting in Meeting.objects.all():
+        spec = next(spec for spec in MEETINGS if spec.name == meeting.name)
+        assert meeting.time_zone == spec.time_zone == zone_at(meeting.lat, meeting.lng)
+        assert meeting.recurrence, meeting
+        # The first occurrence, some weeks back, is the rule's first day (the model's validation).
+        assert normalise(meeting.recurrence) == meeting.recurrence
+        assert meeting.start_time <= now - dt.timedelta(days=7)
+        assert meeting.created_at < meeting.start_time
+        assert len(next_occurrences(meeting, meeting.start_time, 3)) == 3
+        rules[meeting.name] = meeting.recurrence
+    assert rules["New Beginnings Recovery Group"] == "FREQ=WEEKLY;BYDAY=TU"
+    assert rules["Serenity Group"] == "FREQ=WEEKLY;BYDAY=SA"
+    assert rules["DUI Education Class"] == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"
+    assert rules["Victim Impact Panel"] == "FREQ=MONTHLY;BYDAY=1MO"
+    boston = Meeting.objects.get(name="Serenity Group")
+    assert boston.start_time.astimezone(boston.zone).time() == dt.time(10, 0)
+
+
+def test_sessions_are_for_an_occurrence_of_their_meeting():
+    seed()
+
+    for session in Session.objects.select_related("meeting"):
+        occurrence = occurrence_at(session.meeting, session.created_at)
+        assert (session.occurrence_start, session.occurrence_end) == (occurrence.start, occurrence.end), session
+        # Opened minutes before it starts, or while it is under way.
+        assert occurrence.start - dt.timedelta(minutes=30) <= session.created_at < occurrence.end, session
+
+
+def test_one_occurrence_is_cancelled_with_its_reason_and_the_window_marks_it():
+    output = seed()
+    call_command("refresh_schedule", stdout=StringIO())
+
+    (cancellation,) = CancelledOccurrence.objects.all()
+    assert cancellation.reason == "Venue closed for the holiday"
+    assert cancellation.meeting.name == "New Beginnings Recovery Group"
+    assert occurrence_on(cancellation.meeting, cancellation.date).cancelled
+    assert ScheduledOccurrence.objects.get(meeting=cancellation.meeting, local_date=cancellation.date).cancelled
+    assert reported(output, "Cancellations") == (1, 0)
+    assert reported(seed(), "Cancellations") == (0, 1)
+
+
+def test_after_refresh_schedule_the_dashboard_has_todays_meetings():
+    seed()
+    call_command("refresh_schedule", stdout=StringIO())
+
+    names = {row.meeting.name for row in todays_occurrences() if not row.cancelled}
+
+    assert {"New Beginnings Recovery Group", "DUI Education Class", "Anger Management Group"} <= names
+    assert "Serenity Group" not in names  # discontinued
 
 
 def test_existing_rows_of_other_people_are_left_alone():

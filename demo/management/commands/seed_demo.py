@@ -9,8 +9,9 @@ from demo.story import SeedReport, seed_demo
 
 class Command(BaseCommand):
     help = (
-        "Create demo meetings, contacts, sessions and events. Safe to run again: rows that "
-        "already exist are left as they are and nothing is duplicated."
+        "Create demo meetings (repeating, in their own zones, one occurrence cancelled), contacts, sessions and "
+        "events. Safe to run again: rows that already exist are left as they are and nothing is duplicated. "
+        "Then run refresh_schedule (make run does) for today's meetings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +42,7 @@ def format_report(report: SeedReport) -> str:
         ("Contacts", report.contacts),
         ("Sessions", report.sessions),
         ("Session events", report.events),
+        ("Cancellations", report.cancellations),
     ]
     lines = [f"  {label:<15}{tally.created:>4} created, {tally.present:>3} already present" for label, tally in rows]
     created = sum(tally.created for _, tally in rows)
