@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from meetings.recurrence import rule_for, to_instant
+from meetings.recurrence import expand, to_instant
 
 if TYPE_CHECKING:
     from meetings.models import Meeting
@@ -86,8 +86,8 @@ def occurrences(
     cancelled ones included and marked.
 
     `cancellations` ({local date: reason}) saves the query when the caller has them (lists);
-    without it they are read from the meeting. Raises RecurrenceError only for a stored rule
-    that has become unreadable, which validation prevents.
+    without it they are read from the meeting. The stored rule is trusted: Meeting.clean
+    (meetings.recurrence.rule_for) refused any that cannot be used.
     """
     if meeting.start_time is None or end <= start:
         return []
@@ -96,7 +96,7 @@ def occurrences(
         one = _make(meeting, local, _cancellations(meeting, cancellations))
         return [one] if start <= one.start < end else []
     zone = meeting.zone
-    rule = rule_for(meeting.recurrence, meeting.start_time, zone)
+    rule = expand(meeting.recurrence, meeting.start_time, zone)
     # Searched in local wall-clock time a day wider either side, then kept by exact instant.
     local_from = start.astimezone(zone).replace(tzinfo=None) - NEAR
     local_to = end.astimezone(zone).replace(tzinfo=None) + NEAR
@@ -127,7 +127,7 @@ def occurrence_at(
             meeting, meeting.start_time, meeting.start_time + dt.timedelta(microseconds=1), cancellations=cancellations
         )[0]
     zone = meeting.zone
-    rule = rule_for(meeting.recurrence, meeting.start_time, zone)
+    rule = expand(meeting.recurrence, meeting.start_time, zone)
     local = instant.astimezone(zone).replace(tzinfo=None)
     cancelled = _cancellations(meeting, cancellations)
     candidates = list(rule.between(local - NEAR, local + NEAR, inc=True))
@@ -149,7 +149,7 @@ def next_occurrences(meeting: "Meeting", after: dt.datetime, count: int = 5) -> 
     if not meeting.recurrence:
         return occurrences(meeting, after, dt.datetime.max.replace(tzinfo=dt.UTC))
     zone = meeting.zone
-    rule = rule_for(meeting.recurrence, meeting.start_time, zone)
+    rule = expand(meeting.recurrence, meeting.start_time, zone)
     cancelled = _cancellations(meeting, None)
     local = after.astimezone(zone).replace(tzinfo=None) - NEAR
     found: list[Occurrence] = []

@@ -155,6 +155,12 @@ def _first_occurrence(rule: str, local_start: dt.datetime, zone: zoneinfo.ZoneIn
     return None if first is None else first.replace(year=first.year - shift)
 
 
+def expand(rule: str, start: dt.datetime, zone: zoneinfo.ZoneInfo) -> du.rrule:
+    """The dateutil rule for a stored `rule` already accepted by `rule_for` (as every saved
+    meeting's is), without checking it again: what listing occurrences uses, thousands a second."""
+    return _expand(rule, start.astimezone(zone).replace(tzinfo=None), zone)
+
+
 def to_instant(local: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     """A naive wall-clock time in `zone` as a UTC instant, as RFC 5545 (3.3.5) reads a recurring
     time: in the hour that repeats, the first of the two (fold=0); in the hour skipped, the UTC

@@ -59,7 +59,9 @@ def _rows(meeting: Meeting, first: dt.date, last: dt.date, cancellations: dict) 
 
 
 def _current_window(today: dt.date) -> tuple[dt.date, dt.date]:
-    window = ScheduleWindow.objects.first()
+    # Locked, so that a meeting saved while refresh() runs waits for it and then replaces the
+    # rows refresh() wrote, rather than inserting next to them.
+    window = ScheduleWindow.objects.select_for_update().first()
     wanted = window_for(today)
     if window is None:
         return wanted
@@ -68,9 +70,9 @@ def _current_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 def sync_meeting(meeting: Meeting, now: dt.datetime | None = None) -> None:
     """Re-derive `meeting`'s rows in the window (none if it is deactivated or has no times)."""
-    first, last = _current_window(_site_today(now))
     cancellations = dict(meeting.cancellations.values_list("date", "reason"))
     with transaction.atomic():
+        first, last = _current_window(_site_today(now))
         ScheduledOccurrence.objects.filter(meeting=meeting).delete()
         ScheduledOccurrence.objects.bulk_create(_rows(meeting, first, last, cancellations))
 
@@ -96,6 +98,7 @@ def refresh(now: dt.datetime | None = None) -> int:
         cancelled.setdefault(meeting_id, {})[day] = reason
     kept = 0
     with transaction.atomic():
+        window = ScheduleWindow.objects.select_for_update().first()  # saves of meetings wait (sync_meeting)
         ScheduledOccurrence.objects.all().delete()
         batch: list[ScheduledOccurrence] = []
         for meeting in meetings.iterator(chunk_size=BATCH):
@@ -106,8 +109,10 @@ def refresh(now: dt.datetime | None = None) -> int:
                 batch = []
         ScheduledOccurrence.objects.bulk_create(batch)
         kept += len(batch)
-        ScheduleWindow.objects.all().delete()
-        ScheduleWindow.objects.create(first_date=first, last_date=last, refreshed_at=timezone.now())
+        if window is None:
+            window = ScheduleWindow()
+        window.first_date, window.last_date, window.refreshed_at = first, last, timezone.now()
+        window.save()
     return kept
 
 
@@ -121,7 +126,8 @@ def window_is_current(now: dt.datetime | None = None) -> bool:
 
 def todays_occurrences(now: dt.datetime | None = None) -> QuerySet[ScheduledOccurrence]:
     """Occurrences of active meetings on today's date at each meeting (its zone's today), by
-    start: one query for the zones in use near today, the returned queryset for the rest."""
+    start, each with its meeting: one query for the zones in use near today, then the returned
+    queryset (whose count() needs no join)."""
     now = now or timezone.now()
     today = _site_today(now)
     near = [today + dt.timedelta(days=offset) for offset in (-1, 0, 1)]
@@ -130,7 +136,8 @@ def todays_occurrences(now: dt.datetime | None = None) -> QuerySet[ScheduledOccu
     for zone in sorted(zones):
         today_there |= Q(time_zone=zone, local_date=timezone.localtime(now, _zone(zone)).date())
     return (
-        ScheduledOccurrence.objects.filter(today_there, meeting__is_active=True)
+        # No join to filter on is_active: a deactivated meeting's rows are removed when it is saved.
+        ScheduledOccurrence.objects.filter(today_there)
         .select_related("meeting")
         .order_by("start", "meeting__name", "meeting_id")
     )
