@@ -13,10 +13,11 @@ import logging
 from collections.abc import Callable
 
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from attendance.models import Session
@@ -33,6 +34,7 @@ from legacy.survey import (
     Survey,
     count_rows,
 )
+from meetings import schedule
 from meetings.models import Meeting, fill_time_zones
 
 logger = logging.getLogger("compliance.legacy")
@@ -62,6 +64,7 @@ def plan(survey: Survey, connection: BaseDatabaseWrapper = default_connection) -
         + f"; updated_at left NULL by the legacy system becomes created_at ({never_updated} rows).",
         "Count every table's rows, and events per type and flag, again; roll everything back if any differ.",
         "Give each meeting the time zone at its coordinates (the site's where there is none, listed in the log).",
+        "Give each session at a meeting with times that meeting's one occurrence (legacy meetings do not repeat).",
         "Start each contact's, meeting's and session's audit trail with the values it arrived with.",
         f"Record the adoption from Alembic revision {survey.revision} in legacy_adoptions.",
         "Drop the legacy tables"
@@ -75,6 +78,21 @@ def _give_meetings_time_zones(connection: BaseDatabaseWrapper) -> None:
     logger.info("Meeting time zones from coordinates: %s", counts)
     for pk, lat, lng in not_found:
         logger.warning("Meeting %s at %s, %s: no land time zone there; it keeps the site's.", pk, lat, lng)
+
+
+def _give_sessions_their_occurrences(connection: BaseDatabaseWrapper) -> None:
+    """Legacy meetings happen once, so a legacy session at one was for its one occurrence (as
+    attendance migration 0011 fills sessions made before meetings repeated)."""
+    meeting = Meeting.objects.using(connection.alias).filter(pk=OuterRef("meeting_id"))
+    filled = (
+        Session.objects.using(connection.alias)
+        .filter(meeting__start_time__isnull=False, occurrence_start__isnull=True)
+        .update(
+            occurrence_start=Subquery(meeting.values("start_time")[:1]),
+            occurrence_end=Subquery(meeting.values("end_time")[:1]),
+        )
+    )
+    logger.info("Sessions given their meeting's occurrence: %s", filled)
 
 
 def adopt(
@@ -101,6 +119,7 @@ def adopt(
             before = _counts(connection, lambda table: _aside(connection, table))
             _copy_rows(connection)
             _give_meetings_time_zones(connection)
+            _give_sessions_their_occurrences(connection)
             after = _counts(connection, lambda table: table)
             adopted_at = timezone.now()
             audit_counts = _start_audit_trails(connection, survey.revision, adopted_at)
@@ -126,6 +145,8 @@ def adopt(
     finally:
         if checks_were_on:
             connection.enable_constraint_checking()
+    if connection.alias == DEFAULT_DB_ALIAS:
+        schedule.refresh()  # the adopted meetings of the coming days, for "meetings today"
     return record
 
 

@@ -109,6 +109,18 @@ def test_every_row_and_value_is_kept_with_enum_names_mapped_and_updated_at_backf
     zones = {row["id"]: row.pop("time_zone") for row in after["meetings"]}
     assert zones == {row["id"]: zone_at(row["lat"], row["lng"]) for row in after["meetings"]}
     assert {"America/Los_Angeles", "America/New_York", "Europe/Paris"} <= set(zones.values())
+    # Meetings gain an empty rule (legacy meetings happen once), and each session at a meeting
+    # with times is for that meeting's one occurrence.
+    assert {row.pop("recurrence") for row in after["meetings"]} == {""}
+    meetings = {row["id"]: row for row in after["meetings"]}
+    occurrences = {row["id"]: (row.pop("occurrence_start"), row.pop("occurrence_end")) for row in after["sessions"]}
+    assert occurrences == {
+        row["id"]: (meetings[row["meeting_id"]]["start_time"], meetings[row["meeting_id"]]["end_time"])
+        if row["meeting_id"] and meetings[row["meeting_id"]]["start_time"]
+        else (None, None)
+        for row in after["sessions"]
+    }
+    assert any(start for start, _ in occurrences.values())
     for rows in (expected["contacts"], after["contacts"]):
         for row in rows:
             if row["id"] in respelled:
