@@ -46,19 +46,35 @@ VERIFICATION_LABELS = {
 }
 
 
-# --- Dates in the site's time zone -------------------------------------------------------------
+# --- Dates at each place --------------------------------------------------------------------
+
+
+# Local days begin between UTC-12:00 and UTC+14:00 (Etc/GMT+12 to Pacific/Kiritimati).
+EARLIEST_OFFSET, LATEST_OFFSET = dt.timedelta(hours=14), dt.timedelta(hours=12)
 
 
 @dataclass(frozen=True)
 class Period:
-    """Whole local days, `start` to `end` inclusive, in the site's time zone."""
+    """Whole local days, `start` to `end` inclusive, at each session's place: a session started
+    at 23:30 on 31 March in Honolulu is in March, whatever the date in the site's zone."""
 
     start: dt.date
     end: dt.date
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """The aware instants [first moment of `start`, first moment after `end`)."""
+        """The aware instants [first moment of `start`, first moment after `end`) in the site's
+        time zone (the report's heading)."""
         return local_midnight(self.start), local_midnight(self.end + dt.timedelta(days=1))
+
+    def search_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """UTC instants within which every moment of the period lies, wherever on Earth."""
+        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=dt.UTC) - EARLIEST_OFFSET
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) + LATEST_OFFSET
+        return start, end
+
+    def contains(self, moment: dt.datetime, zone: str) -> bool:
+        """Whether `moment` falls on one of the period's days in `zone` (an IANA name)."""
+        return self.start <= moment.astimezone(zoneinfo.ZoneInfo(zone)).date() <= self.end
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -161,8 +177,9 @@ REPORT_FIELDS = (
 
 
 def report_sessions(contact: Contact, period: Period) -> QuerySet:
-    """The contact's sessions started within the period, oldest first, as plain values."""
-    start, end = period.bounds()
+    """The contact's sessions that can have started within the period (a day wider either
+    side: `_in_period` keeps those of its days at their place), oldest first, as plain values."""
+    start, end = period.search_bounds()
     sessions = Session.objects.filter(contact=contact, created_at__gte=start, created_at__lt=end)
     # The destination as the session recorded it, not the meeting's current name: a renamed
     # meeting must not rewrite past evidence.
@@ -187,12 +204,16 @@ def _row(values: dict) -> ReportRow:
 def iter_report_rows(contact: Contact, period: Period, chunk_size: int = CSV_CHUNK_SIZE) -> Iterator[ReportRow]:
     """The report's rows, read from the database `chunk_size` at a time."""
     for values in report_sessions(contact, period).iterator(chunk_size=chunk_size):
-        yield _row(values)
+        row = _row(values)
+        if period.contains(row.started_at, row.time_zone):
+            yield row
 
 
 def build_report(contact: Contact, period: Period, generated_by: str) -> AttendanceReport:
     """Rows and totals for the report page, in one query."""
-    rows = [_row(values) for values in report_sessions(contact, period)]
+    rows = [
+        row for row in map(_row, report_sessions(contact, period)) if period.contains(row.started_at, row.time_zone)
+    ]
     totals = ReportTotals()
     for row in rows:
         totals.add(row)

@@ -278,3 +278,28 @@ def test_the_phone_pages_answer_gives_the_meetings_local_time(client):
         )
     message = " ".join(str(m) for m in response.context["messages"])
     assert "Check-in recorded at 3 Dec 2026 19:02 EST" in message
+
+
+def test_a_reports_days_are_the_days_at_each_place():
+    from attendance.reports import Period, build_report
+
+    honolulu = MeetingFactory(lat=21.3069, lng=-157.8583)
+    boston = MeetingFactory(lat=BOSTON[0], lng=BOSTON[1])
+    contact = ContactFactory(consenting=True)
+    # 23:30 on 31 March in Honolulu is 09:30 UTC on 1 April; 00:30 on 1 April in Boston is 04:30 UTC.
+    late_in_march = SessionFactory(
+        contact=contact,
+        meeting=honolulu,
+        status=SessionStatus.COMPLETED,
+        created_at=dt.datetime(2026, 4, 1, 9, 30, tzinfo=dt.UTC),
+    )
+    early_in_april = SessionFactory(
+        contact=contact,
+        meeting=boston,
+        status=SessionStatus.COMPLETED,
+        created_at=dt.datetime(2026, 4, 1, 4, 30, tzinfo=dt.UTC),
+    )
+    march = build_report(contact, Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)), "staff")
+    april = build_report(contact, Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30)), "staff")
+    assert [row.session_id for row in march.rows] == [late_in_march.pk]
+    assert [row.session_id for row in april.rows] == [early_in_april.pk]

@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('attendance', '0011_fill_session_occurrences'),
-        ('contacts', '0007_credentials_and_one_email_form'),
-        ('meetings', '0008_schedule_window'),
+        ("attendance", "0011_fill_session_occurrences"),
+        ("contacts", "0007_credentials_and_one_email_form"),
+        ("meetings", "0008_schedule_window"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['meeting', 'occurrence_start'], name='ix_sessions_meeting_occurrence'),
+            model_name="session",
+            index=models.Index(fields=["meeting", "occurrence_start"], name="ix_sessions_meeting_occurrence"),
         ),
     ]
