@@ -22,6 +22,16 @@ from dateutil import rrule as du
 
 SUPPORTED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 TIME_OF_DAY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# What RFC 5545 (3.3.10) defines; dateutil also reads BYEASTER, which is not in it.
+RFC_5545_PARTS = (
+    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
+    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+)  # fmt: skip
+# dateutil raises these, as well as ValueError, on values out of range (BYDAY=99MO).
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+# A repeating meeting's rule is expanded from its first occurrence: one from centuries ago
+# would take seconds to expand to today.
+EARLIEST_YEAR = 1970
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # The Gregorian calendar repeats every 400 years, weekdays and leap years included.
 CALENDAR_CYCLE_YEARS = 400
@@ -57,6 +67,9 @@ def normalise(text: str | None) -> str | None:
         raise RecurrenceError("Give one rule only (no DTSTART, RDATE or EXDATE lines).")
     text = text.removeprefix("RRULE:")
     parts = _parts(text)
+    unknown = sorted(set(parts) - set(RFC_5545_PARTS))
+    if unknown:
+        raise RecurrenceError(f"{', '.join(unknown)} is not part of an RFC 5545 rule.")
     frequency = parts.get("FREQ")
     if frequency is None:
         raise RecurrenceError("A rule needs FREQ, for example FREQ=WEEKLY;BYDAY=TU.")
@@ -70,9 +83,15 @@ def normalise(text: str | None) -> str | None:
     try:
         # Parsed once against a fixed start, to refuse what dateutil cannot read.
         _expand(normalised, dt.datetime(2000, 1, 3, 12), zoneinfo.ZoneInfo("UTC"))
-    except (ValueError, TypeError, KeyError) as error:
-        raise RecurrenceError(f"This rule cannot be read: {error}.") from None
+    except UNREADABLE as error:
+        raise _unreadable(error) from None
     return normalised
+
+
+def _unreadable(error: Exception) -> RecurrenceError:
+    # dateutil's IndexError and OverflowError say nothing a person can act on.
+    why = str(error) if isinstance(error, ValueError) else "a number in it is out of range"
+    return RecurrenceError(f"This rule cannot be read: {why}.")
 
 
 def _check_ends(parts: dict[str, str]) -> None:
@@ -124,11 +143,13 @@ def rule_for(rule: str, start: dt.datetime, zone: zoneinfo.ZoneInfo) -> du.rrule
     that never come), so a meeting is never saved with a schedule that has no meeting in it.
     """
     local_start = start.astimezone(zone).replace(tzinfo=None)
+    if local_start.year < EARLIEST_YEAR:
+        raise RecurrenceError(f"A repeating meeting's first occurrence must be in {EARLIEST_YEAR} or later.")
     try:
         expanded = _expand(rule, local_start, zone)
         first = _first_occurrence(rule, local_start, zone)
-    except (ValueError, TypeError, KeyError) as error:
-        raise RecurrenceError(f"This rule cannot be read: {error}.") from None
+    except UNREADABLE as error:
+        raise _unreadable(error) from None
     if first is None or (expanded._until is not None and first > expanded._until):
         raise RecurrenceError("This rule gives no meeting at all from the start time: check its days and its end.")
     if first != local_start:

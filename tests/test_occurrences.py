@@ -301,3 +301,24 @@ def test_the_schedule_in_words_with_the_zone_of_the_next_occurrence(rule, start,
     meeting = weekly(rule, start.replace(tzinfo=NEW_YORK))
     # On 1 June the next occurrence is in daylight time: EDT, though the first was EST.
     assert describe(meeting, utc(2026, 6, 1)).startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=MONTHLY;BYDAY=99MO", "out of range"),  # dateutil's IndexError, not a 500
+        ("FREQ=MONTHLY;BYSETPOS=400;BYDAY=MO", "bysetpos"),
+        ("FREQ=YEARLY;BYEASTER=0", "not part of an RFC 5545 rule"),
+        ("FREQ=WEEKLY;WKST=XX", "cannot be read"),
+    ],
+)
+def test_values_dateutil_chokes_on_are_refused_on_recurrence(rule, words):
+    with pytest.raises(ValidationError) as refused:
+        weekly(rule)
+    assert words in refused.value.message_dict["recurrence"][0]
+
+
+def test_a_repeating_meeting_from_centuries_ago_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        weekly("FREQ=DAILY", dt.datetime(1000, 1, 7, 19, 0, tzinfo=NEW_YORK))
+    assert "1970 or later" in refused.value.message_dict["recurrence"][0]
