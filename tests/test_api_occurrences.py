@@ -9,6 +9,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from meetings.models import CancelledOccurrence, Meeting
 from meetings.services import cancel_occurrence
@@ -337,6 +339,27 @@ def test_a_time_given_with_its_offset_is_taken_as_it_is_even_in_the_repeated_hou
     window = {"from": "2026-11-01T01:30:00-04:00", "to": "2026-11-04"}
     answer = attendee_api.get(occurrences_url(new_york_meeting()), window).json()
     assert [occurrence["start"] for occurrence in answer["results"]] == ["2026-11-03T19:00:00-05:00"]
+
+
+ANY_OFFSET = st.timedeltas(min_value=-dt.timedelta(hours=23), max_value=dt.timedelta(hours=23)).map(dt.timezone)
+ANY_MOMENT = st.one_of(
+    st.text(max_size=40),
+    st.dates().map(dt.date.isoformat),
+    st.datetimes().map(dt.datetime.isoformat),
+    st.datetimes(timezones=ANY_OFFSET).map(dt.datetime.isoformat),
+    st.sampled_from(["", " ", "2026-03-08T02:30", "2026-11-01T01:30", "9999-12-31T23:59:59-23:59", "0001-01-01"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(window=st.dictionaries(st.sampled_from(["from", "to"]), ANY_MOMENT))
+def test_no_window_makes_a_server_error(attendee_api, window):
+    # The examples share the test's transaction: one meeting serves them all.
+    meeting = Meeting.objects.first() or new_york_meeting()
+    response = attendee_api.get(occurrences_url(meeting), window)
+    assert response.status_code in {200, 400}, (window, response.content)
+    if response.status_code == 400:
+        assert set(response.json()["errors"]) <= {"from", "to"}
 
 
 # --- lists ------------------------------------------------------------------------------------------
