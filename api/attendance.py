@@ -301,6 +301,17 @@ class SessionSerializer(serializers.ModelSerializer):
     meeting_id = serializers.UUIDField(read_only=True, allow_null=True)
     status = SessionStatusField(read_only=True)
     radius_m = serializers.SerializerMethodField(help_text="The check-in radius that applies, in metres.")
+    occurrence_start = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the meeting's occurrence this session is for starts (the one the session opened in, or "
+        "the nearest), as it was when the session opened; null without a meeting or for one without times.",
+    )
+    occurrence_end = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When that occurrence ends; null as `occurrence_start` is, or for a meeting without an end time.",
+    )
 
     class Meta:
         model = Session
@@ -314,6 +325,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "dest_address",
             "dest_lat",
             "dest_lng",
+            "occurrence_start",
+            "occurrence_end",
             "radius_m",
             "session_notes",
             "created_at",

@@ -102,6 +102,11 @@ ERROR_SCHEMA = {
             "description": "With `open_session_exists`: the open session.",
         },
         "event_id": {"type": "string", "format": "uuid", "description": "With `event_id_conflict`: the id reused."},
+        "field": {
+            "type": "string",
+            "description": "With a refused schedule change (`no_occurrence`, `already_cancelled`, `not_cancelled`, "
+            "`reason_required`): the request field at fault, such as `date` or `reason`.",
+        },
         "status": {
             "allOf": [{"$ref": "#/components/schemas/SessionStatus"}],
             "description": "With `invalid_transition`: the session's status.",

@@ -5,22 +5,25 @@ Attendees and staff get different serializers: an attendee must never learn a me
 """
 
 import copy
+import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F
+from django.db.models import F, Manager
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -31,8 +34,11 @@ from access.permissions import StaffModelPermissions, is_attendee, is_staff
 from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from core.geo import coordinate_or_none
 from core.races import SerialSaveSerializerMixin
-from core.timezones import LocalTimesSerializerMixin
-from meetings.models import Meeting, MeetingQuerySet
+from core.timezones import LocalTimesSerializerMixin, aware_from_local
+from meetings.models import CancelledOccurrence, Meeting, MeetingQuerySet
+from meetings.occurrences import Occurrence, occurrences
+from meetings.recurrence import to_instant
+from meetings.services import cancel_occurrence, restore_occurrence
 
 DEFAULT_RADIUS_KM = 5.0
 # Far enough to cover a metropolitan area or a rural county; a "nearby" search wider than this
@@ -52,6 +58,8 @@ MEETING_FIELDS = [
     "radius_meters",
     "start_time",
     "end_time",
+    "recurrence",
+    "cancelled_dates",
     "is_active",
     "created_at",
     "updated_at",
@@ -71,10 +79,50 @@ def distance_field() -> serializers.FloatField:
     )
 
 
+class RecurrenceField(serializers.CharField):
+    """A meeting's RFC 5545 RRULE ("FREQ=WEEKLY;BYDAY=TU"), or null for a meeting that happens
+    once (stored as ""). Null or "" given clears it. What a rule may say is the model's to
+    decide (Meeting.clean_recurrence), which the serializer's validate() runs."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "How the meeting repeats: an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=TU, repeating the first "
+            "occurrence (`start_time` to `end_time`) on the wall clock of `time_zone`. null: it happens once. "
+            "Stored normalised (upper case, no RRULE: prefix). DAILY, WEEKLY, MONTHLY or YEARLY only, without "
+            "BYHOUR, BYMINUTE or BYSECOND; it needs a `start_time` on one of its days, and must give at least "
+            "one occurrence.",
+        )
+        super().__init__(allow_null=True, allow_blank=True, max_length=500, required=False, **kwargs)
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
+@extend_schema_field(serializers.ListField(child=serializers.DateField()))
+class CancelledDatesField(serializers.Field):
+    """The local dates of the meeting's cancelled occurrences, oldest first (load the meeting
+    with `prefetch_related("cancellations")` in lists). Reasons are for staff, in the
+    occurrences list."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "The dates (at the meeting, ISO 8601) of occurrences staff cancelled, oldest first. "
+            "GET .../occurrences/ marks each cancelled occurrence.",
+        )
+        super().__init__(source="cancellations", read_only=True, **kwargs)
+
+    def to_representation(self, cancellations: Manager) -> list[str]:
+        return sorted(cancellation.date.isoformat() for cancellation in cancellations.all())
+
+
 class AttendeeMeetingSerializer(serializers.ModelSerializer):
     """What an attendee sees of a meeting: everything but its QR code and who created it."""
 
     distance_m = distance_field()
+    recurrence = RecurrenceField(read_only=True)
+    cancelled_dates = CancelledDatesField()
 
     class Meta:
         model = Meeting
@@ -88,6 +136,8 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
     clock change skips or repeats them there."""
 
     distance_m = distance_field()
+    recurrence = RecurrenceField()
+    cancelled_dates = CancelledDatesField()
     qr_code = serializers.RegexField(
         QR_CODE_PATTERN,
         required=False,
@@ -142,6 +192,13 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
             candidate.full_clean()
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        except IndexError as error:
+            # dateutil fails so on some rules that name impossible days (FREQ=MONTHLY;BYDAY=99MO), which
+            # meetings.recurrence does not catch yet; the rule is the only part of the check that can.
+            raise serializers.ValidationError({"recurrence": ["This rule cannot be read."]}) from error
+        if "recurrence" in attrs:
+            # As the model normalised it: "rrule:freq=weekly" is stored "FREQ=WEEKLY", null as "".
+            attrs["recurrence"] = candidate.recurrence
         return attrs
 
 
@@ -160,6 +217,7 @@ class MeetingReadSchema(StaffMeetingSerializer):
     created_by = serializers.CharField(
         required=False, allow_null=True, help_text="Staff only: the id of the staff user who created the meeting."
     )
+    recurrence = RecurrenceField(read_only=True)
 
     class Meta(StaffMeetingSerializer.Meta):
         read_only_fields = [*MEETING_FIELDS]
@@ -216,6 +274,149 @@ class MeetingListQuery(serializers.Serializer):
         return attrs
 
 
+# --- Occurrences ----------------------------------------------------------------------------------
+
+# GET .../occurrences/ without `to`: this long after `from`.
+DEFAULT_OCCURRENCE_SPAN = dt.timedelta(days=30)
+# At most a year (a leap year's) per call: 366 daily occurrences.
+MAX_OCCURRENCE_SPAN = dt.timedelta(days=366)
+# `from` and `to` stay this near today: a rule is expanded from the meeting's first occurrence,
+# so a window in year 9000 would be millions of steps away (and past year 9999, no datetime).
+MAX_YEARS_AWAY = 100
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MeetingMomentField(serializers.Field):
+    """A query's moment at a meeting: an ISO 8601 date (the start of that day at the meeting,
+    i.e. local midnight) or date-time; one without a UTC offset is the meeting's wall-clock time
+    (`context["zone"]`), refused (400 naming the field) when a clock change skips or repeats it.
+    Returns an aware datetime within MAX_YEARS_AWAY years of now."""
+
+    default_error_messages = {
+        "invalid": "Give an ISO 8601 date (2026-11-03) or date-time (2026-11-03T19:00:00-05:00).",
+        "too_far": f"Give a time within {MAX_YEARS_AWAY} years of today.",
+    }
+
+    def to_internal_value(self, data: object) -> dt.datetime:
+        zone = self.context["zone"]
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = data.strip()
+        try:
+            day = parse_date(text)
+            moment = None if day is not None else parse_datetime(text)
+        except ValueError:  # well-formed but impossible, such as 2026-02-30
+            self.fail("invalid")
+        if day is not None:
+            # Midnight on the clock of the meeting; where a clock change skips it, the first moment of the day.
+            moment = to_instant(dt.datetime.combine(day, dt.time()), zone)
+        elif moment is None:
+            self.fail("invalid")
+        try:
+            moment = aware_from_local(moment, zone)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+        if abs(moment - timezone.now()) > dt.timedelta(days=365 * MAX_YEARS_AWAY):
+            self.fail("too_far")
+        return moment
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+class OccurrencesQuery(serializers.Serializer):
+    """`?from=&to=` of GET /meetings/<id>/occurrences/, read at the meeting (`context["zone"]`).
+    validated_data is {"from": aware datetime, "to": aware datetime}, defaults applied."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so the fields cannot be class attributes.
+        return {
+            "from": MeetingMomentField(
+                required=False,
+                help_text=(
+                    "The start of the window: an ISO 8601 date (midnight at the meeting) or date-time. Without "
+                    "a UTC offset it is the meeting's local time, refused where a clock change skips or repeats "
+                    "it; percent-encode a `+` offset as `%2B`. Default: now."
+                ),
+            ),
+            "to": MeetingMomentField(
+                required=False,
+                help_text=(
+                    "The end of the window (exclusive), read as `from` is: after `from` and at most 366 days "
+                    f"after it. Default: {DEFAULT_OCCURRENCE_SPAN.days} days after `from`."
+                ),
+            ),
+        }
+
+    def validate(self, attrs: dict) -> dict:
+        start = attrs.get("from") or timezone.now()
+        end = attrs.get("to") or start + DEFAULT_OCCURRENCE_SPAN
+        if end <= start:
+            raise serializers.ValidationError({"to": ["`to` must be after `from`."]})
+        if end - start > MAX_OCCURRENCE_SPAN:
+            raise serializers.ValidationError(
+                {"to": [f"Ask for at most {MAX_OCCURRENCE_SPAN.days} days at a time (`to` minus `from`)."]}
+            )
+        return {"from": start, "to": end}
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    """One occurrence of a meeting, its times with the UTC offset the meeting's zone has then."""
+
+    # Serializes a meetings.occurrences.Occurrence under timezone.override(meeting.zone), which
+    # gives the times their local offset; `reason` only with context["staff"].
+
+    start = serializers.DateTimeField(help_text="When it starts, with the offset of the meeting's zone that day.")
+    end = serializers.DateTimeField(
+        allow_null=True, help_text="When it ends, likewise; null for a meeting without an end time."
+    )
+    cancelled = serializers.BooleanField(help_text="Staff cancelled it: it does not take place.")
+    reason = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="Staff only: why it was cancelled; null when it was not.",
+    )
+
+    def to_representation(self, occurrence: Occurrence) -> dict:
+        data = super().to_representation(occurrence)
+        if self.context.get("staff"):
+            data["reason"] = occurrence.reason if occurrence.cancelled else None
+        else:
+            data.pop("reason", None)
+        return data
+
+
+class OccurrencesSerializer(serializers.Serializer):
+    """A meeting's occurrences in a window, in its time zone."""
+
+    time_zone = serializers.CharField(help_text="The meeting's IANA zone, whose offsets the times carry.")
+    results = OccurrenceSerializer(many=True, help_text="The occurrences starting in [from, to), in order.")
+
+
+class CancelOccurrenceSerializer(serializers.Serializer):
+    """Which occurrence does not take place, and why."""
+
+    # Parsing only: the rules (a reason of 1 to 500 characters, a date the meeting meets) are
+    # meetings.services.cancel_occurrence's, whose ScheduleError api.common answers.
+
+    date = serializers.DateField(help_text="The occurrence's date at the meeting (its local date), e.g. 2026-11-03.")
+    reason = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Why it does not take place, 1 to 500 characters; kept as evidence. Shown to staff only.",
+    )
+
+
+class CancellationSerializer(serializers.ModelSerializer):
+    """A cancelled occurrence, as staff read it."""
+
+    class Meta:
+        model = CancelledOccurrence
+        fields = ["date", "reason", "cancelled_by", "created_at"]
+        read_only_fields = fields
+        extra_kwargs = {"cancelled_by": {"help_text": "The id of the staff user who cancelled it."}}
+
+
 class AttendeesReadStaffManage(BasePermission):
     """Attendees may read meetings; staff need the model permission for what they do."""
 
@@ -228,12 +429,28 @@ class AttendeesReadStaffManage(BasePermission):
 
 
 class StaffMayChange(StaffModelPermissions):
-    """For POST actions that change an existing meeting, which DRF would map to `add`."""
+    """For actions that change an existing meeting, which DRF would map to `add` (POST) or
+    `delete` (DELETE of a part of it, such as a cancellation)."""
 
-    perms_map = {**StaffModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+    perms_map = {
+        **StaffModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.change_%(model_name)s"],
+    }
 
 
 NOT_FOUND = OpenApiResponse(description="No such meeting (or, for attendees, no such active meeting).")
+# ScheduleError answers (meetings.services): `code` and `field`, the request field at fault.
+CANCEL_REFUSED = OpenApiResponse(
+    description="Invalid input (`invalid`, naming the fields), or `reason_required` (no reason, or longer than "
+    "500 characters) or `no_occurrence` (the meeting does not meet on `date`), with `field`."
+)
+ALREADY_CANCELLED = OpenApiResponse(description="`already_cancelled`: that occurrence is cancelled already.")
+NOT_CANCELLED = OpenApiResponse(
+    description="No such meeting, or `not_cancelled`: no occurrence of it is cancelled on that date."
+)
+# Actions that change an existing meeting: the change permission, whatever their method.
+CHANGING_ACTIONS = {"rotate_qr", "cancel_occurrence", "restore_occurrence"}
 
 
 @extend_schema_view(
@@ -287,6 +504,7 @@ class MeetingViewSet(
             meetings = meetings.active()
         # NULLs last on every database (SQLite and PostgreSQL disagree by default); the id
         # makes pages stable when names and times tie.
+        meetings = meetings.prefetch_related("cancellations")  # cancelled_dates
         return meetings.order_by(F("start_time").asc(nulls_last=True), "name", "id")
 
     def get_serializer_class(self) -> type[serializers.ModelSerializer]:
@@ -301,7 +519,7 @@ class MeetingViewSet(
             raise NotFound("No such meeting.") from None
 
     def get_permissions(self) -> list[BasePermission]:
-        if self.action == "rotate_qr":
+        if self.action in CHANGING_ACTIONS:
             return [StaffMayChange()]
         return super().get_permissions()
 
@@ -349,6 +567,76 @@ class MeetingViewSet(
         meeting = self.get_object()
         meeting.rotate_qr_code()
         return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(
+        summary="When a meeting takes place",
+        description=(
+            "The occurrences starting in [`from`, `to`): one for a meeting without `recurrence`, none for one "
+            "without a `start_time`, cancelled ones included and marked. Times carry the UTC offset of the "
+            "meeting's `time_zone` on that day, so a weekly 19:00 stays 19:00 across clock changes. "
+            f"Without `from`: now; without `to`: {DEFAULT_OCCURRENCE_SPAN.days} days after `from`; "
+            f"at most {MAX_OCCURRENCE_SPAN.days} days per call."
+        ),
+        parameters=[OccurrencesQuery],
+        responses={200: OccurrencesSerializer, 400: INVALID, 403: STAFF_ONLY, 404: NOT_FOUND},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def occurrences(self, request: Request, pk: str) -> Response:
+        meeting = self.get_object()
+        query = OccurrencesQuery(data=request.query_params.dict(), context={"zone": meeting.zone})
+        query.is_valid(raise_exception=True)
+        window = query.validated_data
+        found = occurrences(meeting, window["from"], window["to"])
+        body = OccurrencesSerializer(
+            {"time_zone": str(meeting.zone), "results": found}, context={"staff": is_staff(request.user)}
+        )
+        with timezone.override(meeting.zone):
+            return Response(body.data)
+
+    @extend_schema(
+        summary="Cancel one occurrence (staff)",
+        description=(
+            "The meeting does not take place on `date` (its local date). It stays in the occurrences, marked "
+            "cancelled, and in `cancelled_dates`. Needs the change permission."
+        ),
+        request=CancelOccurrenceSerializer,
+        responses={
+            201: CancellationSerializer,
+            400: CANCEL_REFUSED,
+            403: STAFF_ONLY,
+            404: NOT_FOUND,
+            409: ALREADY_CANCELLED,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="cancellations", url_name="cancellations")
+    def cancel_occurrence(self, request: Request, pk: str) -> Response:
+        meeting = self.get_object()
+        form = CancelOccurrenceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        cancellation = cancel_occurrence(
+            meeting, form.validated_data["date"], form.validated_data["reason"], by=str(request.user.pk)
+        )
+        return Response(CancellationSerializer(cancellation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take back a cancellation (staff)",
+        description="The occurrence on `date` takes place after all; the cancellation stays in the history. "
+        "Needs the change permission.",
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The cancelled date.")
+        ],
+        responses={204: None, 403: STAFF_ONLY, 404: NOT_CANCELLED},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"cancellations/(?P<date>[^/]+)", url_name="cancellation")
+    def restore_occurrence(self, request: Request, pk: str, date: str) -> Response:
+        meeting = self.get_object()
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise NotFound("No occurrence is cancelled on that date.", code="not_cancelled") from None
+        restore_occurrence(meeting, day)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer: StaffMeetingSerializer) -> None:
         serializer.save(created_by=str(self.request.user.pk))

@@ -13,6 +13,7 @@ what the endpoint does. The personas (tests/conftest.py, persona_client):
 - non_staff_user: a user signed in by session who holds every API permission but is not staff.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +22,8 @@ from django.utils import timezone
 
 from attendance.models import Session, SessionEvent, SessionStatus
 from contacts.models import Contact
-from meetings.models import Meeting
+from meetings.models import CancelledOccurrence, Meeting
+from meetings.services import cancel_occurrence
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,13 @@ class World:
     def __post_init__(self) -> None:
         self.session = SessionFactory(contact=self.attendee, meeting=self.meeting, status=self.session_status)
         self.event = SessionEventFactory(session=SessionFactory(meeting=self.meeting, status=SessionStatus.COMPLETED))
+        # The meeting meets weekly; next week's occurrence is cancelled, the week after's is not.
+        self.meeting.recurrence = "FREQ=WEEKLY"
+        self.meeting.save(update_fields=["recurrence"])
+        first = self.meeting.start_time.astimezone(self.meeting.zone).date()
+        self.cancelled_date = first + dt.timedelta(weeks=1)
+        self.next_date = first + dt.timedelta(weeks=2)
+        cancel_occurrence(self.meeting, self.cancelled_date, "Venue closed")
 
 
 def fix(world: World) -> dict:
@@ -99,6 +108,11 @@ REQUESTS = {
     "meeting update": Request("patch", "meetings/{w.meeting.id}/", {"name": "Renamed"}),
     "meeting deactivate": Request("delete", "meetings/{w.meeting.id}/"),
     "meeting rotate QR": Request("post", "meetings/{w.meeting.id}/rotate-qr/"),
+    "meeting occurrences": Request("get", "meetings/{w.meeting.id}/occurrences/"),
+    "occurrence cancel": Request(
+        "post", "meetings/{w.meeting.id}/cancellations/", lambda w: {"date": w.next_date, "reason": "Venue closed"}
+    ),
+    "occurrence restore": Request("delete", "meetings/{w.meeting.id}/cancellations/{w.cancelled_date}/"),
     "sessions list": Request("get", "sessions/"),
     "session start": Request("post", "sessions/", lambda w: {"meeting_id": w.meeting.id}),
     "session start for a contact": Request("post", "sessions/", start_for_contact),
@@ -146,6 +160,10 @@ EXPECTED = {
     "meeting update":              (401, 403, 403,  200,  403,  403,  403),
     "meeting deactivate":          (401, 403, 403,  204,  403,  403,  403),
     "meeting rotate QR":           (401, 403, 403,  200,  403,  403,  403),
+    "meeting occurrences":         (401, 200, 200,  200,  200,  403,  403),
+    # Cancelling and restoring an occurrence change the meeting: the change permission.
+    "occurrence cancel":           (401, 403, 403,  201,  403,  403,  403),
+    "occurrence restore":          (401, 403, 403,  204,  403,  403,  403),
     "sessions list":               (401, 200, 200,  200,  200,  403,  403),
     # The attendee already has an open session (409); staff must say for whom (400).
     "session start":               (401, 409, 201,  400,  403,  403,  403),
@@ -181,7 +199,8 @@ EXPECTED = {
 
 def stored() -> list[list[dict]]:
     """Every row an endpoint could change."""
-    return [list(model.objects.order_by("pk").values()) for model in (Contact, Meeting, Session, SessionEvent)]
+    models = (Contact, Meeting, CancelledOccurrence, Session, SessionEvent)
+    return [list(model.objects.order_by("pk").values()) for model in models]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -283,7 +283,8 @@ def test_without_a_token_every_operation_answers_a_documented_401(api_schema):
         operation = result.ok()
         if operation.label == "POST /api/v1/auth/token/":
             continue
-        parameters = {name: NO_SUCH_ID for name in ("id", "qr_code") if f"{{{name}}}" in operation.path}
+        placeholders = {"id": NO_SUCH_ID, "qr_code": NO_SUCH_ID, "date": "2026-03-10"}
+        parameters = {name: value for name, value in placeholders.items() if f"{{{name}}}" in operation.path}
         case = operation.Case(path_parameters=parameters)
         for token in (None, "not-a-token"):
             headers = {"Authorization": f"Bearer {token}"} if token else {}

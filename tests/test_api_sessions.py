@@ -45,6 +45,8 @@ SESSION_FIELDS = {
     "dest_address",
     "dest_lat",
     "dest_lng",
+    "occurrence_start",
+    "occurrence_end",
     "radius_m",
     "session_notes",
     "created_at",
