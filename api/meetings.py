@@ -192,10 +192,6 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
             candidate.full_clean()
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
-        except IndexError as error:
-            # dateutil fails so on some rules that name impossible days (FREQ=MONTHLY;BYDAY=99MO), which
-            # meetings.recurrence does not catch yet; the rule is the only part of the check that can.
-            raise serializers.ValidationError({"recurrence": ["This rule cannot be read."]}) from error
         if "recurrence" in attrs:
             # As the model normalised it: "rrule:freq=weekly" is stored "FREQ=WEEKLY", null as "".
             attrs["recurrence"] = candidate.recurrence

@@ -46,6 +46,8 @@ REFERENCE_COLUMNS = {
         "end_time": (DATETIME, None, NULL),
         # Not in the reference: the IANA zone the meeting's times are shown in.
         "time_zone": (STR, 64, NOT_NULL),
+        # Not in the reference: an RFC 5545 rule repeating the first occurrence ("" for none).
+        "recurrence": (STR, 500, NOT_NULL),
         "is_active": (BOOL, None, NOT_NULL),
         "qr_code": (STR, 100, NULL),
         "created_by": (STR, 36, NULL),
@@ -63,6 +65,9 @@ REFERENCE_COLUMNS = {
         "dest_lng": (FLOAT, None, NOT_NULL),
         "session_notes": (TEXT, None, NULL),
         "is_complete": (BOOL, None, NOT_NULL),
+        # Not in the reference: the meeting's occurrence the session is for.
+        "occurrence_start": (DATETIME, None, NULL),
+        "occurrence_end": (DATETIME, None, NULL),
         "created_at": (DATETIME, None, NOT_NULL),
         "updated_at": (DATETIME, None, NOT_NULL),
     },
@@ -183,6 +188,7 @@ def test_no_unnamed_extra_indexes(table):
         "ix_contacts_without_consent",
         "ix_session_events_check_ins",
         "ix_sessions_contact_created",
+        "ix_sessions_meeting_occurrence",
         "ix_meetings_active_start",  # PostgreSQL only
         "ix_meetings_name_trgm",  # PostgreSQL only
         "ix_meetings_address_trgm",  # PostgreSQL only
