@@ -160,8 +160,7 @@ def test_poster_has_name_address_times_code_and_instructions(staff_client, setti
     page = response.content.decode()
     assert "Tuesday evening group" in page
     assert "1 Main St, Salem" in page
-    assert "Starts 24 Nov 2026 18:00 PST" in page
-    assert "Ends 24 Nov 2026 19:00 PST" in page
+    assert "Tue 24 Nov 2026, 6:00\N{EN DASH}7:00 pm PST" in page  # the schedule in words, local time
     assert "Scan with your phone's camera to check in." in page
     assert decode_svg(inline_svg(page)) == meeting.checkin_url()
     # Its own print styles, no inline script, nothing from another site.
@@ -197,3 +196,19 @@ def test_after_rotation_every_form_of_the_code_is_the_new_one(staff_client):
     assert decode_png(staff_client.get(url("qr_png", meeting)).content) == new_url
     svg_file = staff_client.get(url("qr_svg", meeting)).content.decode().split("\n", 1)[1]
     assert decode_svg(svg_file) == new_url
+
+
+def test_a_repeating_meetings_poster_prints_its_schedule_and_next_dates(staff_client):
+    import time_machine
+
+    from meetings.services import cancel_occurrence
+
+    start = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)  # Tuesday 24 Nov, 19:00 in Portland
+    meeting = MeetingFactory(
+        start_time=start, end_time=start + dt.timedelta(minutes=90), recurrence="FREQ=WEEKLY;BYDAY=TU"
+    )
+    cancel_occurrence(meeting, dt.date(2026, 12, 8), "Venue closed")
+    with time_machine.travel(dt.datetime(2026, 11, 30, tzinfo=dt.UTC), tick=False):
+        page = staff_client.get(url("poster", meeting)).content.decode()
+    assert "Tuesdays 7:00\N{EN DASH}8:30 pm PST" in page
+    assert "Next: Tue 1 Dec · Tue 8 Dec (cancelled) · Tue 15 Dec · Tue 22 Dec" in page

@@ -23,3 +23,11 @@ def span(occurrence: Occurrence | None) -> str:
         return "—"
     start = occurrence.local_start
     return f"{start:%a} {start.day} {start:%b %Y}, {time_span(occurrence)}"
+
+
+@register.filter
+def short_day(occurrence: Occurrence) -> str:
+    """'Tue 1 Dec': the occurrence's local date at the meeting (Django's |date would convert it
+    to the site's zone first)."""
+    start = occurrence.local_start
+    return f"{start:%a} {start.day} {start:%b}"
