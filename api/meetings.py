@@ -303,18 +303,17 @@ class MeetingMomentField(serializers.Field):
             moment = None if day is not None else parse_datetime(text)
         except ValueError:  # well-formed but impossible, such as 2026-02-30
             self.fail("invalid")
+        if moment is None and day is None:
+            self.fail("invalid")
+        if abs((day or moment.date()) - timezone.now().date()) > dt.timedelta(days=365 * MAX_YEARS_AWAY):
+            self.fail("too_far")  # before any conversion: near year 1 or 9999 a local time overflows
         if day is not None:
             # Midnight on the clock of the meeting; where a clock change skips it, the first moment of the day.
-            moment = to_instant(dt.datetime.combine(day, dt.time()), zone)
-        elif moment is None:
-            self.fail("invalid")
+            return to_instant(dt.datetime.combine(day, dt.time()), zone)
         try:
-            moment = aware_from_local(moment, zone)
+            return aware_from_local(moment, zone)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages, code=error.code) from None
-        if abs(moment - timezone.now()) > dt.timedelta(days=365 * MAX_YEARS_AWAY):
-            self.fail("too_far")
-        return moment
 
     def to_representation(self, value: dt.datetime) -> str:
         return value.isoformat()

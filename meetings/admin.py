@@ -24,7 +24,7 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
         fieldsets = [
             (None, {"fields": ("name", "description", "address", "is_active")}),
             ("Place", {"fields": ("lat", "lng", "radius_meters")}),
-            ("Schedule", {"fields": ("start_time", "end_time")}),
+            ("Schedule", {"fields": ("time_zone", "start_time", "end_time", "recurrence")}),
         ]
         # Only for a saved meeting: on the add form the QR code shown would not be the one saved.
         if obj is not None:

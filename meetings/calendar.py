@@ -55,7 +55,7 @@ def meeting_calendar(meeting: Meeting, *, url: str | None) -> bytes:
         calendar.add_component(_event(meeting, url))
         start_year = meeting.start_time.astimezone(meeting.zone).year
         calendar.add_missing_timezones(
-            first_date=dt.date(start_year - 1, 1, 1),
+            first_date=dt.date(max(start_year - 1, 1), 1, 1),
             last_date=dt.date(max(start_year, timezone.now().year) + ZONE_YEARS_AHEAD, 1, 1),
         )
     return calendar.to_ical()
@@ -97,8 +97,9 @@ def _cancelled_starts(meeting: Meeting) -> list[dt.datetime]:
     """The local start of each cancelled occurrence that the rule still gives (a cancellation
     left behind by a changed rule names a day without a meeting, and is left out)."""
     starts = []
-    for day in meeting.cancellations.values_list("date", flat=True):
-        occurrence = occurrence_on(meeting, day)
+    cancelled = dict(meeting.cancellations.values_list("date", "reason"))
+    for day in cancelled:
+        occurrence = occurrence_on(meeting, day, cancellations=cancelled)
         if occurrence is not None:
             starts.append(occurrence.local_start)
     return starts

@@ -209,8 +209,8 @@ class Meeting(Deactivatable, models.Model):
                 return
             if self.start_time is None:
                 raise RecurrenceError("A repeating meeting needs a start time: its first occurrence.")
-            zone = self.zone if self.time_zone in known_zones() else zoneinfo.ZoneInfo(settings.TIME_ZONE)
-            rule_for(self.recurrence, self.start_time, zone)
+            # The zone the meeting will be saved with (a blank one is filled from its place).
+            rule_for(self.recurrence, self.start_time, self.zone_after(self.time_zone or None, self.lat, self.lng))
         except RecurrenceError as error:
             raise ValidationError({"recurrence": str(error)}) from None
 

@@ -19,6 +19,11 @@ from meetings.recurrence import expand, to_instant
 if TYPE_CHECKING:
     from meetings.models import Meeting
 
+# Outside these, occurrences are not looked for: local times near year 1 or 9999 overflow, and
+# repeating meetings start in 1970 or later (meetings.recurrence.EARLIEST_YEAR).
+FIRST_INSTANT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LAST_INSTANT = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
 # How far either side of an instant occurrence_at() looks before asking the rule for the
 # previous and next ones: wider than any one day's local times.
 NEAR = dt.timedelta(days=1)
@@ -89,6 +94,7 @@ def occurrences(
     without it they are read from the meeting. The stored rule is trusted: Meeting.clean
     (meetings.recurrence.rule_for) refused any that cannot be used.
     """
+    start, end = max(start, FIRST_INSTANT), min(end, LAST_INSTANT)
     if meeting.start_time is None or end <= start:
         return []
     if not meeting.recurrence:
@@ -105,11 +111,20 @@ def occurrences(
     return [occurrence for occurrence in found if start <= occurrence.start < end]
 
 
-def occurrence_on(meeting: "Meeting", day: dt.date) -> Occurrence | None:
+def occurrence_on(
+    meeting: "Meeting", day: dt.date, *, cancellations: Mapping[dt.date, str] | None = None
+) -> Occurrence | None:
     """The occurrence on local date `day` at the meeting, or None (a rule gives at most one a day)."""
+    if not FIRST_INSTANT.year < day.year < LAST_INSTANT.year:
+        return None
     zone = meeting.zone
     midnight = dt.datetime.combine(day, dt.time())
-    found = occurrences(meeting, to_instant(midnight, zone), to_instant(midnight + dt.timedelta(days=1), zone))
+    found = occurrences(
+        meeting,
+        to_instant(midnight, zone),
+        to_instant(midnight + dt.timedelta(days=1), zone),
+        cancellations=cancellations,
+    )
     return found[0] if found else None
 
 

@@ -91,14 +91,15 @@ def refresh(now: dt.datetime | None = None) -> int:
         .filter(Q(start_time__gte=start) | ~Q(recurrence=""))
         .order_by("pk")
     )
-    cancelled: dict[str, dict[dt.date, str]] = {}
-    for meeting_id, day, reason in CancelledOccurrence.objects.filter(date__gte=first, date__lte=last).values_list(
-        "meeting_id", "date", "reason"
-    ):
-        cancelled.setdefault(meeting_id, {})[day] = reason
     kept = 0
     with transaction.atomic():
         window = ScheduleWindow.objects.select_for_update().first()  # saves of meetings wait (sync_meeting)
+        # Read under the lock, so that a cancellation saved meanwhile is in the rows.
+        cancelled: dict[str, dict[dt.date, str]] = {}
+        for meeting_id, day, reason in CancelledOccurrence.objects.filter(date__gte=first, date__lte=last).values_list(
+            "meeting_id", "date", "reason"
+        ):
+            cancelled.setdefault(meeting_id, {})[day] = reason
         ScheduledOccurrence.objects.all().delete()
         batch: list[ScheduledOccurrence] = []
         for meeting in meetings.iterator(chunk_size=BATCH):

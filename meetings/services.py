@@ -8,12 +8,15 @@ and delete re-derive the meeting's rows in the same transaction).
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.errors import DomainError
 from meetings.models import CancelledOccurrence, Meeting
 from meetings.occurrences import occurrence_on
 
 MAX_REASON = 500
+# Far enough ahead for any venue's plans; further dates would only make the rule expand for long.
+MAX_YEARS_AHEAD = 10
 
 
 class ScheduleError(DomainError):
@@ -30,6 +33,12 @@ class ScheduleError(DomainError):
         super().__init__(code, detail, self.STATUS[code], **context)
 
 
+def within_reach(day: dt.date) -> bool:
+    """Whether `day` is a date an occurrence can be cancelled or restored on: from 1970 (the
+    earliest a repeating meeting starts) to MAX_YEARS_AHEAD years from today."""
+    return dt.date(1970, 1, 1) <= day <= timezone.localdate() + dt.timedelta(days=365 * MAX_YEARS_AHEAD)
+
+
 def cancel_occurrence(meeting: Meeting, day: dt.date, reason: str, *, by: str | None = None) -> CancelledOccurrence:
     """Cancel `meeting`'s occurrence on `day` (its local date at the meeting), giving `reason`
     (1 to 500 characters, kept as evidence of why nobody could attend that day).
@@ -42,6 +51,10 @@ def cancel_occurrence(meeting: Meeting, day: dt.date, reason: str, *, by: str | 
     if len(reason) > MAX_REASON:
         raise ScheduleError(
             ScheduleError.REASON_REQUIRED, f"Keep the reason to {MAX_REASON} characters.", field="reason"
+        )
+    if not within_reach(day):
+        raise ScheduleError(
+            ScheduleError.NO_OCCURRENCE, f"Cancel a date within {MAX_YEARS_AHEAD} years from today.", field="date"
         )
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from meetings.models import Meeting
 from meetings.occurrences import Occurrence, next_occurrences, occurrences
-from meetings.recurrence import WEEKDAYS, rule_for
+from meetings.recurrence import WEEKDAYS, RecurrenceError
 
 DAY_NAMES = dict(
     zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
@@ -98,8 +98,12 @@ def _ending(meeting: Meeting, rule: str) -> str:
     if "COUNT" in parts:
         return f", {parts['COUNT']} times"
     if "UNTIL" in parts:
-        # The last local day the rule gives, which UNTIL (a UTC time) may not name itself.
-        last = list(rule_for(rule, meeting.start_time, meeting.zone))[-1]
+        # The last local day it may meet: UNTIL's date, or its UTC time read at the meeting.
+        until = parts["UNTIL"]
+        if until.endswith("Z"):
+            last = dt.datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC).astimezone(meeting.zone)
+        else:
+            last = dt.datetime.strptime(until, "%Y%m%d")
         return f", until {last.day} {last:%b %Y}"
     return ""
 
@@ -118,7 +122,10 @@ def describe(meeting: Meeting, now: dt.datetime | None = None) -> str:
         )
         start = only.local_start
         return f"{start:%a} {start.day} {start:%b %Y}, {time_span(only)}"
-    upcoming = next_occurrences(meeting, now, count=1) or next_occurrences(meeting, meeting.start_time, count=1)
+    try:
+        upcoming = next_occurrences(meeting, now, count=1) or next_occurrences(meeting, meeting.start_time, count=1)
+    except RecurrenceError:  # a rule stored before it was checked as it is now: shown as written
+        return f"Repeats ({meeting.recurrence})"
     first = meeting.start_time.astimezone(meeting.zone)
     words = _repeat_words(meeting.recurrence, first)
     if words is None:

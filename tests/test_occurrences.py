@@ -26,7 +26,7 @@ BOSTON = {"lat": 42.3601, "lng": -71.0589, "time_zone": "America/New_York"}
 def weekly(rule: str = "FREQ=WEEKLY;BYDAY=TU", start: dt.datetime | None = None, **fields: object) -> Meeting:
     start = start or dt.datetime(2026, 1, 6, 19, 0, tzinfo=NEW_YORK)  # a Tuesday
     meeting = MeetingFactory.build(
-        **BOSTON, start_time=start, end_time=start + dt.timedelta(minutes=90), recurrence=rule, **fields
+        **{**BOSTON, **fields}, start_time=start, end_time=start + dt.timedelta(minutes=90), recurrence=rule
     )
     meeting.full_clean()
     meeting.save()
@@ -281,7 +281,7 @@ def test_next_occurrences_skip_none_and_list_cancelled_ones():
         (
             "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;UNTIL=20261231",
             dt.datetime(2026, 1, 10, 9, 0),
-            "Every 2 weeks on Saturday 9:00\N{EN DASH}10:30 am EDT, until 26 Dec 2026",
+            "Every 2 weeks on Saturday 9:00\N{EN DASH}10:30 am EDT, until 31 Dec 2026",
         ),
         (
             "FREQ=WEEKLY;BYDAY=TU;COUNT=52",
@@ -322,3 +322,107 @@ def test_a_repeating_meeting_from_centuries_ago_is_refused():
     with pytest.raises(ValidationError) as refused:
         weekly("FREQ=DAILY", dt.datetime(1000, 1, 7, 19, 0, tzinfo=NEW_YORK))
     assert "1970 or later" in refused.value.message_dict["recurrence"][0]
+
+
+# --- Sessions from before this release -------------------------------------------------------------
+
+
+def test_old_sessions_get_the_occurrence_their_meeting_had_when_they_opened():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from attendance.models import Session
+    from tests.factories import SessionFactory
+
+    fill = importlib.import_module("attendance.migrations.0011_fill_session_occurrences").fill
+    march = dt.datetime(2026, 3, 3, 19, 0, tzinfo=NEW_YORK)
+    november = dt.datetime(2026, 11, 3, 19, 0, tzinfo=NEW_YORK)
+    with time_machine.travel(utc(2026, 3, 1), tick=False):
+        meeting = MeetingFactory(**BOSTON, start_time=march, end_time=march + dt.timedelta(hours=1))
+    with time_machine.travel(utc(2026, 3, 4), tick=False):
+        in_march = SessionFactory(meeting=meeting)
+    before_its_history = SessionFactory(meeting=meeting, created_at=utc(2026, 1, 1))
+    with time_machine.travel(utc(2026, 11, 1), tick=False):
+        meeting.start_time, meeting.end_time = november, november + dt.timedelta(hours=1)
+        meeting.save()  # staff moved the one meeting on to the next date, as before meetings repeated
+    with time_machine.travel(utc(2026, 11, 4), tick=False):
+        in_november = SessionFactory(meeting=meeting)
+    drop_in = SessionFactory(meeting=MeetingFactory(start_time=None, end_time=None))
+    Session.objects.update(occurrence_start=None, occurrence_end=None)
+
+    fill(apps, SimpleNamespace(connection=connection))
+
+    starts = dict(Session.objects.values_list("pk", "occurrence_start"))
+    assert starts[in_march.pk] == march
+    assert starts[before_its_history.pk] == march  # its meeting's first recorded state
+    assert starts[in_november.pk] == november
+    assert starts[drop_in.pk] is None
+
+
+# --- Found in review: the zone a rule is checked in, far dates, the admin ---------------------------
+
+
+def test_a_rule_is_checked_in_the_zone_the_meeting_will_be_saved_with(client, settings):
+    settings.TIME_ZONE = "UTC"
+    client.force_login(UserFactory(is_staff=True, permissions=("meetings.view_meeting", "meetings.add_meeting")))
+    form = {
+        "name": "Tuesday group",
+        "address": "801 SW 10th Ave, Portland",
+        "lat": "45.51934",
+        "lng": "-122.68307",
+        "time_zone": "",  # found from the place: America/Los_Angeles
+        "radius_meters": "100",
+        "start_time": "2026-11-24T18:00",  # a Tuesday in Portland, a Wednesday in UTC
+        "end_time": "2026-11-24T19:30",
+        "repeat": "weekly",
+        "repeat_days": ["TU"],
+    }
+    response = client.post(reverse("meetings:create"), form)
+    assert response.status_code == 302, response.context["form"].errors
+    meeting = Meeting.objects.get()
+    assert (meeting.time_zone, meeting.recurrence) == ("America/Los_Angeles", "FREQ=WEEKLY;BYDAY=TU")
+    # A Wednesday rule for that Tuesday start is refused, not stored to break the pages later.
+    with pytest.raises(ValidationError):
+        MeetingFactory.build(
+            lat=45.51934, lng=-122.68307, time_zone="", start_time=meeting.start_time, recurrence="FREQ=WEEKLY;BYDAY=WE"
+        ).full_clean()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1969-12-31", "2100-01-01"])
+def test_dates_out_of_reach_are_refused_not_a_server_error(client, day):
+    meeting = weekly()
+    with pytest.raises(ScheduleError) as refused:
+        cancel_occurrence(meeting, dt.date.fromisoformat(day), "Closed")
+    assert refused.value.code == ScheduleError.NO_OCCURRENCE
+    client.force_login(UserFactory(is_staff=True, permissions=("meetings.view_meeting", "meetings.change_meeting")))
+    assert client.get(reverse("meetings:cancel_occurrence", args=[meeting.pk, day])).status_code == 404
+    assert occurrence_on(meeting, dt.date.fromisoformat(day)) is None
+
+
+def test_the_admin_names_the_rule_when_a_new_start_breaks_it(admin_client):
+    meeting = weekly()
+    url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {"start_time_0": "2026-01-07", "start_time_1": "19:00:00", "end_time_0": "2026-01-07", "end_time_1": "20:30:00"}
+    )
+    data.pop("start_time", None)
+    data.pop("end_time", None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "recurrence" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00", "9999-12-31T23:59:59+14:00"])
+def test_the_api_refuses_far_dates_naming_the_field(staff_api, value):
+    meeting = weekly(
+        start=dt.datetime(2026, 1, 6, 19, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")), time_zone="Asia/Tokyo"
+    )
+    for field in ("from", "to"):
+        response = staff_api.get(f"/api/v1/meetings/{meeting.pk}/occurrences/", {field: value})
+        assert response.status_code == 400
+        assert field in response.json()["errors"]

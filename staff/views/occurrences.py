@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.decorators import staff_view
 from meetings.models import Meeting
 from meetings.occurrences import next_occurrences, occurrence_on
-from meetings.services import MAX_REASON, ScheduleError, cancel_occurrence, restore_occurrence
+from meetings.services import MAX_REASON, ScheduleError, cancel_occurrence, restore_occurrence, within_reach
 
 UPCOMING = 5
 
@@ -22,7 +22,10 @@ class CancelOccurrenceForm(forms.Form):
     reason = forms.CharField(
         label="Why is it cancelled?",
         max_length=MAX_REASON,
-        help_text="Kept with the schedule, e.g. “Venue closed for Thanksgiving”. Attendees' reports show it.",
+        help_text=(
+            "Kept with the schedule for staff, e.g. “Venue closed for Thanksgiving”. "
+            "Attendees see only that it is cancelled."
+        ),
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
 
@@ -39,9 +42,12 @@ def upcoming_context(meeting: Meeting, *, actions: bool) -> dict:
 
 def _day(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise Http404("No such date.") from None
+    if not within_reach(day):
+        raise Http404("No occurrence so far away.")
+    return day
 
 
 @staff_view("meetings.change_meeting")
