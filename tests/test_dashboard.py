@@ -1,6 +1,7 @@
 """Today's overview: what is happening, what is open, what needs a look."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 import time_machine
@@ -8,12 +9,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, SessionStatus
-from staff.dashboard import overview, today_bounds
+from staff.dashboard import overview
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
 PERMISSIONS = ("meetings.view_meeting", "contacts.view_contact", "attendance.view_session")
+# The factories' meetings are in Portland: "today" there is what the dashboard lists, whatever
+# the date in UTC at the hour the tests run.
+PORTLAND = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+def today_bounds() -> tuple[dt.datetime, dt.datetime]:
+    """Midnight to midnight of today in Portland."""
+    start = dt.datetime.combine(timezone.localdate(timezone.now(), PORTLAND), dt.time(), tzinfo=PORTLAND)
+    return start, start + dt.timedelta(days=1)
 
 
 @pytest.mark.parametrize(
