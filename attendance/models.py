@@ -1,9 +1,12 @@
+import datetime as dt
 from typing import Any, Never
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from attendance.outcomes import Attendance, Outcome, Reason
 from core.db import IdField, audit_trail, created_at_field, updated_at_field
 from core.validators import (
     MAX_REPORTED_ACCURACY_METERS,
@@ -15,6 +18,7 @@ from core.validators import (
     validate_longitude,
 )
 from core.zones import zone_or_site
+from policies.models import DEFAULT_VERSION_ID
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -82,6 +86,40 @@ class Session(models.Model):
     # so that a later change to the schedule does not rewrite what the session was judged by.
     occurrence_start = models.DateTimeField(null=True, blank=True, editable=False)
     occurrence_end = models.DateTimeField(null=True, blank=True, editable=False)
+    # The seed's planned policy_version_id: the rules in force when the session opened, which
+    # judge all its events and its outcome. Sessions from before policies were recorded have the
+    # default jurisdiction's first version.
+    policy_version = models.ForeignKey(
+        "policies.PolicyVersion",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        default=DEFAULT_VERSION_ID,
+        db_default=DEFAULT_VERSION_ID,
+        db_index=False,
+        editable=False,
+    )
+    # The radius (m) the session's positions are judged against, fixed when it opens; NULL for
+    # sessions from before it was recorded.
+    radius_m = models.FloatField("radius applied (m)", null=True, blank=True, editable=False)
+    # Set when staff open a session at a destination (a court-approved treatment centre): a
+    # session without a meeting and without it is at a place the attendee chose.
+    destination_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
+    # attendance.outcomes.judge's answer, stored when the session closes (`open` until then).
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.OPEN, db_default=Outcome.OPEN, editable=False
+    )
+    # Its reasons, as codes separated by spaces in attendance.outcomes.Reason's order.
+    outcome_reasons = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False)
+    seconds_attended = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    seconds_scheduled = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = created_at_field()
     updated_at = updated_at_field()
 
@@ -94,6 +132,7 @@ class Session(models.Model):
         ordering = ["-created_at"]
         constraints = [
             choices_check("status", SessionStatus, "ck_sessions_status_valid"),
+            choices_check("outcome", Outcome, "ck_sessions_outcome_valid"),
             models.CheckConstraint(condition=latitude_check("dest_lat"), name="ck_sessions_dest_lat_range"),
             models.CheckConstraint(condition=longitude_check("dest_lng"), name="ck_sessions_dest_lng_range"),
             # Two racing "start session" requests cannot both succeed: the second one fails here.
@@ -116,6 +155,12 @@ class Session(models.Model):
             models.Index(fields=["contact", "created_at"], name="ix_sessions_contact_created"),
             # Not in the reference: the sessions for one occurrence (dashboard, compliance).
             models.Index(fields=["meeting", "occurrence_start"], name="ix_sessions_meeting_occurrence"),
+            # Not in the reference: lists and the dashboard filtered by outcome, newest first.
+            models.Index(fields=["outcome", "created_at"], name="ix_sessions_outcome"),
+            # Not in the reference: the open sessions close_stale_sessions looks at.
+            models.Index(
+                fields=["occurrence_end"], name="ix_sessions_open_ending", condition=Q(status__in=OPEN_STATUSES)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +178,20 @@ class Session(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """The stored outcome's reasons, in order."""
+        return [Reason(code) for code in self.outcome_reasons.split()]
+
+    @property
+    def attendance(self) -> Attendance:
+        """The stored judgement (attendance.outcomes.judge), as it was made when the session closed."""
+        return Attendance(Outcome(self.outcome), tuple(self.reasons), self.seconds_attended, self.seconds_scheduled)
+
+    @property
+    def self_declared_destination(self) -> bool:
+        return self.meeting_id is None and self.destination_approved_by_id is None
 
     @property
     def time_zone(self) -> str:
@@ -186,6 +245,19 @@ class SessionEvent(models.Model):
     accuracy = models.FloatField("GPS accuracy (m)", null=True, blank=True, validators=[validate_accuracy])
     location_flag = models.CharField(max_length=7, choices=LocationFlag.choices)
     notes = models.TextField(null=True, blank=True)
+    # The judgement, as made when the event was recorded (the seed's planned policy_version_id):
+    # the version that judged it, why its position was or was not verified, the distance from
+    # the place and the radius applied (m). Empty or NULL on events recorded before judgements
+    # were stored (legacy): the flag alone says what was decided then.
+    policy_version = models.ForeignKey(
+        "policies.PolicyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    verdict_reason = models.CharField(max_length=32, blank=True, default="", db_default="")
+    distance_m = models.FloatField("distance (m)", null=True, blank=True)
+    radius_m = models.FloatField("radius applied (m)", null=True, blank=True)
+    # The phone's time was older than the policy's longest delay when the event arrived: the
+    # event is placed at the phone's time and counts only after a staff review.
+    sent_late = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
 
     objects = SessionEventQuerySet.as_manager()
@@ -247,3 +319,72 @@ class SessionEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Never:
         raise AppendOnlyError("session events cannot be deleted")
+
+    @property
+    def delay(self) -> dt.timedelta:
+        """How long the event took to reach the server (negative when the phone's clock is ahead)."""
+        return self.ts_server - self.ts_client
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        """When the event happened, as judged: the server's receipt time, or, for an event sent
+        late, the phone's time (which is all there is)."""
+        return self.ts_client if self.sent_late else self.ts_server
+
+
+class RefusedAttemptQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> Never:
+        raise AppendOnlyError("refused attempts cannot be updated")
+
+    def delete(self) -> Never:
+        raise AppendOnlyError("refused attempts cannot be deleted")
+
+
+class RefusedAttempt(models.Model):
+    """A well-formed check-in, check-out or position from an attendee that a rule refused
+    (check-in not open yet, a session staff had ended, an inactive meeting...), kept as evidence
+    as pretix keeps refused scans. It never changes a session. `session` is the session it was
+    sent for, NULL when none was open (a refused first check-in opens none)."""
+
+    id = IdField()
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="+", db_index=False)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="refused_attempts", db_index=False
+    )
+    # The client's event id, when it sent one: a retry of the same refused event is kept once.
+    event_id = models.CharField(max_length=36, null=True, blank=True, unique=True)
+    type = models.CharField(max_length=15, choices=EventType.choices)
+    code = models.CharField("refused because", max_length=40)
+    detail = models.TextField("what the attendee was told")
+    ts_client = models.DateTimeField("client time")
+    ts_server = models.DateTimeField("server time", default=timezone.now)
+    lat = models.FloatField("latitude", null=True, blank=True)
+    lng = models.FloatField("longitude", null=True, blank=True)
+    accuracy = models.FloatField("GPS accuracy (m)", null=True, blank=True)
+    created_at = created_at_field()
+
+    objects = RefusedAttemptQuerySet.as_manager()
+
+    class Meta:
+        db_table = "refused_attempts"
+        ordering = ["ts_server", "id"]
+        constraints = [choices_check("type", EventType, "ck_refused_attempts_type_valid")]
+        indexes = [
+            models.Index(fields=["session", "ts_server"], name="ix_refused_attempts_session"),
+            models.Index(fields=["contact", "ts_server"], name="ix_refused_attempts_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refused {self.get_type_display().lower()} ({self.code})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("refused attempts cannot be updated")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Never:
+        raise AppendOnlyError("refused attempts cannot be deleted")

@@ -1,10 +1,12 @@
 """What the attendance pages and the attendance report show, computed once for both.
 
-Times in lists and reports are the server's: when the server received each event. The client's
-time is a claim the phone makes; the session page shows both, with the difference.
+Times in lists and reports are when each event happened as judged: the server's receipt time,
+or, for an event the phone sent late, the phone's time, with the server's beside it. The session
+page shows both for every event, with the difference.
 
-Which check-in, check-out and end count for a session, and the time attended, are
-attendance.queries' one definition.
+Which check-in, check-out and end count for a session are attendance.queries' one definition;
+whether it counts as attended, why not, and the minutes attended of scheduled are its stored
+outcome (attendance.outcomes).
 """
 
 import datetime as dt
@@ -18,8 +20,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus, session_zone
-from attendance.queries import time_attended, with_attendance
-from attendance.services import Verdict, VerdictReason, radius_or_default, verdict_of
+from attendance.outcomes import REASON_LABELS, Outcome
+from attendance.queries import with_attendance
+from attendance.services import Verdict, VerdictReason, verdict_of
 from contacts.models import Contact
 from core.csv_files import Cell, csv_file
 from core.geo import haversine_m
@@ -37,13 +40,15 @@ SHORT_STATUS_LABELS = {
     SessionStatus.ENDED.value: "Ended",
 }
 
-# What a report says of a session, by its deciding check-in's flag (None: it has none).
+# What a report says of a session's check-in position, by its deciding check-in's flag (None:
+# it has none). Whether the session counts is its outcome, never this.
 VERIFICATION_LABELS = {
-    LocationFlag.GRANTED.value: "Verified",
-    LocationFlag.DENIED.value: "Not verified",
+    LocationFlag.GRANTED.value: "At the place",
+    LocationFlag.DENIED.value: "Not at the place",
     LocationFlag.TIMEOUT.value: "No position",
     None: "No check-in",
 }
+OUTCOME_LABELS = dict(Outcome.choices)
 
 
 # --- Dates at each place --------------------------------------------------------------------
@@ -111,6 +116,17 @@ class ReportRow:
     check_out_at: dt.datetime | None
     ended_at: dt.datetime | None
     time_zone: str  # the zone of the place (the meeting's, or at the destination), to show its times in
+    occurrence_start: dt.datetime | None = None
+    occurrence_end: dt.datetime | None = None
+    outcome: str = Outcome.OPEN
+    reasons: tuple[str, ...] = ()
+    seconds_attended: int | None = None
+    seconds_scheduled: int | None = None
+    check_in_received_at: dt.datetime | None = None
+    check_out_received_at: dt.datetime | None = None
+    check_in_sent_late: bool = False
+    check_out_sent_late: bool = False
+    check_out_flag: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -121,31 +137,45 @@ class ReportRow:
         return VERIFICATION_LABELS.get(self.check_in_flag, self.check_in_flag or "")
 
     @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [REASON_LABELS.get(code, code) for code in self.reasons]
+
+    @property
     def duration(self) -> dt.timedelta | None:
-        """The time attended (attendance.queries.time_attended)."""
-        return time_attended(self.check_in_at, self.check_in_flag, self.check_out_at)
+        """The time attended, as judged (attendance.outcomes.attended_seconds)."""
+        return None if self.seconds_attended is None else dt.timedelta(seconds=self.seconds_attended)
+
+    @property
+    def scheduled(self) -> dt.timedelta | None:
+        return None if self.seconds_scheduled is None else dt.timedelta(seconds=self.seconds_scheduled)
 
 
 @dataclass
 class ReportTotals:
+    """Sessions by outcome, and the time attended (of sessions judged `attended` or `partial`)."""
+
     sessions: int = 0
-    verified: int = 0
-    denied: int = 0
-    timeout: int = 0
-    no_check_in: int = 0
+    attended_sessions: int = 0
+    partial: int = 0
+    not_verified: int = 0
+    open: int = 0
     attended: dt.timedelta = field(default_factory=dt.timedelta)
 
     def add(self, row: ReportRow) -> None:
         self.sessions += 1
-        match row.check_in_flag:
-            case LocationFlag.GRANTED:
-                self.verified += 1
-            case LocationFlag.DENIED:
-                self.denied += 1
-            case LocationFlag.TIMEOUT:
-                self.timeout += 1
+        match row.outcome:
+            case Outcome.ATTENDED:
+                self.attended_sessions += 1
+            case Outcome.PARTIAL:
+                self.partial += 1
+            case Outcome.NOT_VERIFIED:
+                self.not_verified += 1
             case _:
-                self.no_check_in += 1
+                self.open += 1
         if row.duration is not None:
             self.attended += row.duration
 
@@ -173,6 +203,17 @@ REPORT_FIELDS = (
     "meeting__time_zone",
     "dest_lat",
     "dest_lng",
+    "occurrence_start",
+    "occurrence_end",
+    "outcome",
+    "outcome_reasons",
+    "seconds_attended",
+    "seconds_scheduled",
+    "check_in_received_at",
+    "check_out_received_at",
+    "check_in_sent_late",
+    "check_out_sent_late",
+    "check_out_flag",
 )
 
 
@@ -198,6 +239,17 @@ def _row(values: dict) -> ReportRow:
         check_out_at=values["check_out_at"],
         ended_at=values["ended_at"],
         time_zone=session_zone(values["meeting__time_zone"], values["dest_lat"], values["dest_lng"]),
+        occurrence_start=values["occurrence_start"],
+        occurrence_end=values["occurrence_end"],
+        outcome=values["outcome"],
+        reasons=tuple(values["outcome_reasons"].split()),
+        seconds_attended=values["seconds_attended"],
+        seconds_scheduled=values["seconds_scheduled"],
+        check_in_received_at=values["check_in_received_at"],
+        check_out_received_at=values["check_out_received_at"],
+        check_in_sent_late=bool(values["check_in_sent_late"]),
+        check_out_sent_late=bool(values["check_out_sent_late"]),
+        check_out_flag=values["check_out_flag"],
     )
 
 
@@ -239,16 +291,24 @@ def csv_header() -> list[str]:
         "Time zone",
         "Meeting or destination",
         "Address",
+        "Scheduled start",
+        "Scheduled end",
         "Check-in",
+        "Check-in received",
         "Check-out",
-        "Duration (minutes)",
-        "Verification",
+        "Check-out received",
+        "Minutes attended",
+        "Minutes scheduled",
+        "Check-in position",
+        "Outcome",
+        "Reasons",
         "Status",
     ]
 
 
 def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
-    minutes = "" if row.duration is None else str(round(row.duration.total_seconds() / 60))
+    minutes = "" if row.seconds_attended is None else str(row.seconds_attended // 60)
+    scheduled = "" if row.seconds_scheduled is None else str(row.seconds_scheduled // 60)
     return [
         contact.full_name,
         contact.email,
@@ -257,10 +317,17 @@ def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
         row.time_zone,
         row.place,
         row.address,
+        _at_place(row.occurrence_start, row.time_zone),
+        _at_place(row.occurrence_end, row.time_zone),
         _at_place(row.check_in_at, row.time_zone),
+        _at_place(row.check_in_received_at, row.time_zone),
         _at_place(row.check_out_at, row.time_zone),
+        _at_place(row.check_out_received_at, row.time_zone),
         minutes,
+        scheduled,
         row.verification,
+        row.outcome_label,
+        "; ".join(row.reason_labels),
         row.status_label,
     ]
 
@@ -289,6 +356,10 @@ EVENTS_CSV_HEADER = [
     "Distance (m)",
     "Radius (m)",
     "Time zone",
+    "Reason",
+    "Policy version",
+    "Delay (s)",
+    "Sent late",
 ]
 
 _EVENT_FIELDS = (
@@ -308,8 +379,13 @@ _EVENT_FIELDS = (
     "accuracy",
     "session__dest_lat",
     "session__dest_lng",
-    "session__meeting__radius_meters",
     "session__meeting__time_zone",
+    "verdict_reason",
+    "distance_m",
+    "radius_m",
+    "policy_version__jurisdiction__name",
+    "policy_version__number",
+    "sent_late",
 )
 
 
@@ -365,12 +441,23 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
         accuracy,
         dest_lat,
         dest_lng,
-        meeting_radius,
         meeting_zone,
+        reason,
+        distance,
+        radius,
+        jurisdiction,
+        version_number,
+        late,
     ) in events.iterator(chunk_size=chunk_size):
-        # Coordinates on a timeout are not a fix (the legacy app stored 0, 0): no distance.
-        has_fix = lat is not None and lng is not None and flag != LocationFlag.TIMEOUT
-        distance = round(haversine_m(dest_lat, dest_lng, lat, lng), 1) if has_fix else None
+        if not reason:
+            # Judged before judgements were stored: the distance is a fact, the radius and the
+            # rule are not known. Coordinates on a timeout are not a fix (the legacy app stored
+            # 0, 0): no distance.
+            has_fix = lat is not None and lng is not None and flag != LocationFlag.TIMEOUT
+            distance = haversine_m(dest_lat, dest_lng, lat, lng) if has_fix else None
+            reason = (
+                VerdictReason.GPS_TIMEOUT if flag == LocationFlag.TIMEOUT else VerdictReason.JUDGED_BY_LEGACY_SYSTEM
+            )
         yield [
             event_id,
             session_id,
@@ -386,10 +473,14 @@ def _event_cells(events: QuerySet, chunk_size: int) -> Iterator[list[Cell]]:
             lat,
             lng,
             accuracy,
-            distance,
-            radius_or_default(meeting_radius),
+            None if distance is None else round(distance, 1),
+            radius,
             # The zone of the place, for reading the UTC times locally (the same per session).
             session_zone(meeting_zone, dest_lat, dest_lng),
+            reason,
+            f"{jurisdiction} v{version_number}" if version_number else "",
+            round((ts_server - ts_client).total_seconds()),
+            "yes" if late else "no",
         ]
 
 
@@ -411,7 +502,7 @@ class EventEvidence:
     @property
     def delay(self) -> dt.timedelta:
         """How long after the phone's time the server received it (negative: the phone's clock is ahead)."""
-        return self.event.ts_server - self.event.ts_client
+        return self.event.delay
 
     @property
     def map_url(self) -> str | None:

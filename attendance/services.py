@@ -2,17 +2,19 @@
 
 The API and the attendee pages parse their input, call one of these functions and translate an
 AttendanceError into their own answer: the error's `code` is what API clients see, its
-`detail` what a person reads. A refused operation stores nothing.
+`detail` what a person reads. A refused operation stores no event; a refused well-formed event
+from an attendee is kept as a RefusedAttempt (AttendanceError.KEPT), which changes no session.
 
 Each operation runs in one transaction and locks the session row it changes, so two requests
 for the same session (a double tap, a retry racing the original) are applied one after the
-other, never interleaved.
+other, never interleaved. Every event is judged under the policy version its session opened
+under, and the judgement is stored with it; a session's outcome (attendance.outcomes) is
+stored when it closes.
 """
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,54 +22,26 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance import windows
+from attendance.errors import AttendanceError, SessionNotFound
+from attendance.models import (
+    OPEN_STATUSES,
+    EventType,
+    LocationFlag,
+    RefusedAttempt,
+    Session,
+    SessionEvent,
+    SessionStatus,
+)
+from attendance.outcomes import Attendance, Rules, facts_of, judge
 from contacts.models import Contact
-from core.errors import DomainError
 from core.geo import PositionError, haversine_m, validate_point
 from core.validators import validate_accuracy
 from meetings.models import Meeting
-from meetings.occurrences import occurrence_at
+from policies.models import PolicyVersion
+from policies.services import PolicyError, in_force
 
-
-class AttendanceError(DomainError):
-    """An attendance rule refused the operation; nothing was stored. Its HTTP status follows
-    from its code: a conflict with the session's state is 409, missing consent 403, else 400."""
-
-    OPEN_SESSION_EXISTS = "open_session_exists"
-    INVALID_TRANSITION = "invalid_transition"
-    CONSENT_REQUIRED = "consent_required"
-    REASON_REQUIRED = "reason_required"
-    EVENT_ID_CONFLICT = "event_id_conflict"
-    MEETING_INACTIVE = "meeting_inactive"
-    CONTACT_INACTIVE = "contact_inactive"
-    POSITION_REQUIRED = "position_required"
-    INVALID_POSITION = "invalid_position"
-    INVALID_EVENT_ID = "invalid_event_id"
-    CLIENT_TIME_IN_FUTURE = "ts_client_in_future"
-    CLIENT_TIME_TOO_OLD = "ts_client_too_old"
-    CLIENT_TIME_WITHOUT_OFFSET = "ts_client_without_offset"
-    NOT_CHECKED_IN = "not_checked_in"
-
-    STATUS = {
-        NOT_CHECKED_IN: 409,
-        OPEN_SESSION_EXISTS: 409,
-        INVALID_TRANSITION: 409,
-        EVENT_ID_CONFLICT: 409,
-        MEETING_INACTIVE: 409,
-        CONTACT_INACTIVE: 409,
-        CONSENT_REQUIRED: 403,
-    }
-
-    def __init__(self, code: str, detail: str, **context: Any) -> None:
-        super().__init__(code, detail, self.STATUS.get(code, 400), **context)
-
-
-class SessionNotFound(DomainError):
-    """No such session, or not one the caller may act on: both look the same from outside."""
-
-    def __init__(self, session_id: object = None) -> None:
-        super().__init__("not_found", "No such session.", 404)
-        self.session_id = session_id
+__all__ = ["AttendanceError", "SessionNotFound"]
 
 
 @dataclass(frozen=True)
@@ -110,32 +84,29 @@ class VerdictReason:
     ACCURACY_TOO_LOW = "accuracy_too_low"
     ACCURACY_UNKNOWN = "accuracy_unknown"
     GPS_TIMEOUT = "gps_timeout"
-    # A stored verdict that today's radius and rules would not reach (the meeting's radius
-    # changed since, or the legacy system decided it): said plainly, never explained away.
-    GRANTED_WHEN_RECORDED = "granted_when_recorded"
-    DENIED_WHEN_RECORDED = "denied_when_recorded"
+    # An event recorded before judgements were stored with events (by the legacy system, or by
+    # this one before policies): its flag is what was decided, the rule it applied is unknown.
+    JUDGED_BY_LEGACY_SYSTEM = "judged_by_legacy_system"
 
     LABELS = {
         WITHIN_RADIUS: "Verified: within the meeting's check-in radius.",
         OUTSIDE_RADIUS: "Not verified: too far from the meeting. Move closer and try again.",
-        ACCURACY_TOO_LOW: "Not verified: the position was not precise enough. Try again outdoors or near a window.",
         ACCURACY_UNKNOWN: "Not verified: the phone did not say how precise its position was.",
+        ACCURACY_TOO_LOW: "Not verified: the position was not precise enough. Try again outdoors or near a window.",
         GPS_TIMEOUT: "Not verified: the phone could not find its position. Enable location and try again.",
-        GRANTED_WHEN_RECORDED: (
-            "Verified when recorded, under the radius and rules of that time; today's would not verify this position."
-        ),
-        DENIED_WHEN_RECORDED: (
-            "Not verified when recorded, under the radius and rules of that time; today's would verify this position."
-        ),
+        JUDGED_BY_LEGACY_SYSTEM: "Judged by the legacy system: the rule it applied was not recorded.",
     }
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a position verified presence, and why: `distance_m` from the place and the
+    `radius_m` applied, in metres (None when not known: no position, or not recorded)."""
+
     flag: LocationFlag
     reason: str
     distance_m: float | None
-    radius_m: float
+    radius_m: float | None
 
     @property
     def explanation(self) -> str:
@@ -153,23 +124,25 @@ class RecordedEvent:
 
 
 def radius_for(session: Session) -> float:
-    """The check-in radius in metres: the meeting's, or the default for sessions without one."""
-    return radius_or_default(session.meeting.radius_meters if session.meeting_id else None)
+    """The radius in metres a session's positions are judged against: the one fixed when it
+    opened; for sessions from before that was recorded, the meeting's, or the policy's
+    radius for a place without a meeting."""
+    if session.radius_m is not None:
+        return session.radius_m
+    if session.meeting_id is not None:
+        return session.meeting.radius_meters
+    return session.policy_version.default_radius_m
 
 
-def radius_or_default(meeting_radius: float | None) -> float:
-    """A meeting's radius, or the default for a session without a meeting (None): for callers
-    that read the radius as a plain value, such as the events export."""
-    return settings.DEFAULT_RADIUS_METERS if meeting_radius is None else meeting_radius
-
-
-def verify_position(session: Session, fix: Fix) -> Verdict:
-    """Decide whether a fix verifies presence at the session's destination.
+def verify_position(session: Session, fix: Fix, policy: PolicyVersion | None = None) -> Verdict:
+    """Decide whether a fix verifies presence at the session's place, under `policy` (default:
+    the session's version).
 
     `granted` needs a position within the radius (great-circle distance) whose reported
-    accuracy is known and no worse than MAX_ACCURACY_METERS: a fix that might be a kilometre
-    off proves nothing. A client never decides the flag.
+    accuracy is known and no worse than the policy's worst accepted accuracy: a fix that might
+    be a kilometre off proves nothing. A client never decides the flag.
     """
+    policy = policy or session.policy_version
     radius = radius_for(session)
     if fix.timed_out or not fix.has_position:
         return Verdict(LocationFlag.TIMEOUT, VerdictReason.GPS_TIMEOUT, _distance(session, fix), radius)
@@ -179,26 +152,23 @@ def verify_position(session: Session, fix: Fix) -> Verdict:
         return Verdict(LocationFlag.DENIED, VerdictReason.OUTSIDE_RADIUS, distance, radius)
     if fix.accuracy is None:
         return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_UNKNOWN, distance, radius)
-    if not fix.accuracy <= settings.MAX_ACCURACY_METERS:
+    if not fix.accuracy <= policy.max_accuracy_m:
         return Verdict(LocationFlag.DENIED, VerdictReason.ACCURACY_TOO_LOW, distance, radius)
     return Verdict(LocationFlag.GRANTED, VerdictReason.WITHIN_RADIUS, distance, radius)
 
 
 def verdict_of(session: Session, event: SessionEvent) -> Verdict:
-    """The verdict a stored event carries, explained.
-
-    The flag is the one decided when the event was recorded. The reason is today's rules' when
-    they reach the same flag; when they do not, the reason says so instead of inventing one.
-    """
+    """The verdict stored with `event` when it was recorded: its flag, reason, distance and
+    radius, never recomputed. An event from before judgements were stored says it was judged by
+    the legacy system, with its distance from the place (a fact) and no radius."""
     flag = LocationFlag(event.location_flag)
+    if event.verdict_reason:
+        return Verdict(flag, event.verdict_reason, event.distance_m, event.radius_m)
     if flag == LocationFlag.TIMEOUT:
         # No fix, so no distance: coordinates on a legacy timeout were a placeholder (0, 0).
-        return Verdict(flag, VerdictReason.GPS_TIMEOUT, None, radius_for(session))
-    today = verify_position(session, Fix(event.lat, event.lng, event.accuracy))
-    if today.flag == flag:
-        return today
-    reason = VerdictReason.GRANTED_WHEN_RECORDED if flag == LocationFlag.GRANTED else VerdictReason.DENIED_WHEN_RECORDED
-    return Verdict(flag, reason, today.distance_m, today.radius_m)
+        return Verdict(flag, VerdictReason.GPS_TIMEOUT, None, None)
+    distance = _distance(session, Fix(event.lat, event.lng, event.accuracy))
+    return Verdict(flag, VerdictReason.JUDGED_BY_LEGACY_SYSTEM, distance, None)
 
 
 def _distance(session: Session, fix: Fix) -> float | None:
@@ -207,24 +177,70 @@ def _distance(session: Session, fix: Fix) -> float | None:
     return haversine_m(session.dest_lat, session.dest_lng, fix.lat, fix.lng)
 
 
+def sent_late(ts_client: dt.datetime, received: dt.datetime, policy: PolicyVersion) -> bool:
+    """Whether an event reached the server later after the phone's time than `policy` allows."""
+    return received - ts_client > policy.max_send_delay
+
+
+def judge_session(session: Session) -> Attendance:
+    """attendance.outcomes.judge for `session`, from its stored events, under its version."""
+    events = list(session.events.filter(type__in=[EventType.CHECK_IN, EventType.CHECK_OUT]))
+    return judge(facts_of(session, events), Rules.of(session.policy_version))
+
+
+def _store_outcome(session: Session) -> None:
+    """Judge `session` (locked, just closed) and store the outcome with it."""
+    found = judge_session(session)
+    session.outcome = found.outcome
+    session.outcome_reasons = " ".join(found.reasons)
+    session.seconds_attended = found.seconds_attended
+    session.seconds_scheduled = found.seconds_scheduled
+
+
+OUTCOME_FIELDS = ["outcome", "outcome_reasons", "seconds_attended", "seconds_scheduled"]
+
+
 # --- Sessions ---------------------------------------------------------------------------------
 
 
 def start_session(
-    contact: Contact, *, meeting: Meeting | None = None, destination: Destination | None = None
+    contact: Contact,
+    *,
+    meeting: Meeting | None = None,
+    destination: Destination | None = None,
+    approved_by: AbstractBaseUser | None = None,
+    at: dt.datetime | None = None,
 ) -> Session:
-    """Open a session for `contact` at a meeting (its place is copied) or at a destination."""
+    """Open a session for `contact` at a meeting (its place is copied) or at a destination that
+    a staff member (`approved_by`) sets for the attendee, as of `at` (default: now; a check-in
+    sent late opens its session at the phone's time).
+
+    The session fixes, from then on: the policy version in force at the meeting's jurisdiction
+    (the default jurisdiction's for a destination), the radius (the meeting's, or the policy's),
+    and the occurrence it is for (attendance.windows.occurrence_for).
+
+    Raises AttendanceError: `contact_inactive`, `meeting_inactive`, `open_session_exists` (with
+    `session_id`), `destination_requires_staff`, `no_occurrence`, `check_in_closed` (with
+    `ended_at`), `no_policy`, `invalid_position`.
+    """
     if (meeting is None) == (destination is None):
         raise ValueError("give either a meeting or a destination")
+    if destination is not None and approved_by is None:
+        raise AttendanceError(
+            AttendanceError.DESTINATION_REQUIRES_STAFF,
+            "Only staff can open a session at a destination; attendees check in at a meeting.",
+            field="dest_name",
+        )
     if not contact.is_active:
         raise AttendanceError(AttendanceError.CONTACT_INACTIVE, "This contact is deactivated.")
+    at = at or timezone.now()
     if meeting is not None:
         if not meeting.is_active:
             raise AttendanceError(AttendanceError.MEETING_INACTIVE, "This meeting is no longer active.")
         destination = Destination(meeting.name, meeting.address, meeting.lat, meeting.lng)
     _check_position(destination.lat, destination.lng)
-    # The occurrence the session is for, from the time it opens: a check-in opens it.
-    occurrence = occurrence_at(meeting, timezone.now()) if meeting is not None else None
+    policy = _policy_at(meeting.jurisdiction_id if meeting is not None else None, at)
+    occurrence = windows.occurrence_for(meeting, at, policy) if meeting is not None else None
     with transaction.atomic():
         _refuse_second_open_session(contact)
         try:
@@ -240,11 +256,21 @@ def start_session(
                     dest_lng=destination.lng,
                     occurrence_start=occurrence.start if occurrence else None,
                     occurrence_end=occurrence.end if occurrence else None,
+                    policy_version=policy,
+                    radius_m=meeting.radius_meters if meeting is not None else policy.default_radius_m,
+                    destination_approved_by=approved_by if meeting is None else None,
                 )
         except IntegrityError:
             # uq_sessions_one_open_per_contact: a concurrent request opened one first.
             _refuse_second_open_session(contact)
             raise
+
+
+def _policy_at(jurisdiction_id: str | None, at: dt.datetime) -> PolicyVersion:
+    try:
+        return in_force(jurisdiction_id, at)
+    except PolicyError as error:
+        raise AttendanceError(AttendanceError.NO_POLICY, error.detail) from None
 
 
 def _refuse_second_open_session(contact: Contact) -> None:
@@ -272,13 +298,16 @@ TRANSITIONS: dict[EventType, tuple[tuple[SessionStatus, ...], SessionStatus | No
 def check_in(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
     """Record a check-in; a verified one moves the session to `checked_in`.
 
-    A denied or timed-out check-in is stored as evidence and leaves the session `active`.
+    A denied or timed-out check-in is stored as evidence and leaves the session `active`. One
+    outside the occurrence's check-in window is refused (`check_in_not_open` with `opens_at`,
+    `check_in_closed` with `ended_at`) and kept as a refused attempt.
     """
     return _record(session_id, EventType.CHECK_IN, report, contact)
 
 
 def check_out(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
-    """Record a check-out; the session is `completed` whatever the position's verdict."""
+    """Record a check-out; the session is `completed` whatever the position's verdict, and its
+    outcome is judged and stored (a check-out that is not verified is one of its reasons)."""
     return _record(session_id, EventType.CHECK_OUT, report, contact)
 
 
@@ -288,7 +317,7 @@ def record_location(session_id: str, report: EventReport, *, contact: Contact | 
 
 
 def end_session(session_id: str, report: EventReport, *, contact: Contact | None = None) -> RecordedEvent:
-    """End an open session (`ended`), recording a status change event."""
+    """End an open session (`ended`), recording a status change event; its outcome is stored."""
     return _record(session_id, EventType.STATUS_CHANGE, report, contact)
 
 
@@ -304,7 +333,37 @@ def end_session_by_staff(session_id: str, *, reason: str, staff_member: Abstract
         raise AttendanceError(AttendanceError.REASON_REQUIRED, "Give a reason for ending the session.", field="reason")
     who = staff_member.get_full_name() or staff_member.get_username()
     report = EventReport(ts_client=timezone.now(), fix=Fix(timed_out=True), notes=f"Ended by staff ({who}): {reason}")
-    return _record(session_id, EventType.STATUS_CHANGE, report, None, needs_consent=False, actor=staff_member)
+    return _record(session_id, EventType.STATUS_CHANGE, report, None, staff=True, actor=staff_member)
+
+
+CLOSED_AUTOMATICALLY = "Closed automatically: no check-out."
+
+
+def close_if_stale(session_id: str, now: dt.datetime | None = None) -> RecordedEvent | None:
+    """Close `session_id` when it is still open past the end of its occurrence plus its
+    policy's `close_after_end` (README: "What counts as attended"), with a status change event
+    that has no position and says so; its outcome is stored (`no_check_out`, or
+    `no_verified_check_in`). A session without an occurrence ends, for this rule, the policy's
+    `min_stay_without_times` after it opened.
+
+    Returns None, changing nothing, when the session is closed already or not yet stale (a
+    concurrent run, or a check-out that came first): safe to run from several places at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = Session.objects.select_for_update(of=("self",)).select_related("policy_version").get(pk=session_id)
+        if not session.is_open or now <= stale_after(session):
+            return None
+        report = EventReport(ts_client=now, fix=Fix(timed_out=True), notes=CLOSED_AUTOMATICALLY)
+        return _record_once(session.id, EventType.STATUS_CHANGE, report, None, None, staff=True, actor=None)
+
+
+def stale_after(session: Session) -> dt.datetime:
+    """When an open session is closed automatically (see close_if_stale)."""
+    policy = session.policy_version
+    end = session.occurrence_end
+    if end is None:
+        end = (session.occurrence_start or session.created_at) + policy.min_stay_without_times
+    return end + policy.close_after_end
 
 
 def record_at_meeting(contact: Contact, meeting: Meeting, event_type: EventType, report: EventReport) -> RecordedEvent:
@@ -312,39 +371,46 @@ def record_at_meeting(contact: Contact, meeting: Meeting, event_type: EventType,
 
     Finds the session, in one transaction: a retry (an event id already stored) goes to that
     event's own session, even if it is closed since; otherwise the contact's open session at
-    this meeting; otherwise a check-in opens one (a refused check-in leaves no session behind).
-    Then records the event exactly as `check_in` and `check_out` do.
+    this meeting; otherwise a check-in opens one, as of the event's time (a refused check-in
+    leaves no session behind, and is kept as a refused attempt). Then records the event exactly
+    as `check_in` and `check_out` do.
 
     Raises AttendanceError: `open_session_exists` (with `session_id`) when the open session is
     at another place; `not_checked_in` for a check-out with no session here; `event_id_conflict`
-    for an id used on another contact's event; and every error `check_in`/`check_out` raise.
+    for an id used on another contact's event; the errors of `start_session` for a check-in
+    that opens a session; and every error `check_in`/`check_out` raise.
     """
     if event_type not in (EventType.CHECK_IN, EventType.CHECK_OUT):
         raise ValueError("a meeting page records check-ins and check-outs only")
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
-    with transaction.atomic():
-        if event_id is not None:
-            previous = SessionEvent.objects.filter(pk=event_id).select_related("session").first()
-            if previous is not None:
-                if previous.session.contact_id != contact.id:
-                    raise AttendanceError(
-                        AttendanceError.EVENT_ID_CONFLICT,
-                        "An event with this id already exists; nothing was recorded. Reload the page and try again.",
-                        event_id=event_id,
-                    )
-                return _record(previous.session_id, event_type, report, contact)
-        session = _session_at(contact, meeting, event_type)
-        return _record(session.id, event_type, report, contact)
+    try:
+        with transaction.atomic():
+            if event_id is not None:
+                previous = SessionEvent.objects.filter(pk=event_id).select_related("session").first()
+                if previous is not None:
+                    if previous.session.contact_id != contact.id:
+                        raise AttendanceError(
+                            AttendanceError.EVENT_ID_CONFLICT,
+                            "An event with this id already exists; nothing was recorded. "
+                            "Reload the page and try again.",
+                            event_id=event_id,
+                        )
+                    return _record_retrying(previous.session_id, event_type, report, event_id, contact)
+            session = _session_at(contact, meeting, event_type, report)
+            return _record_retrying(session.id, event_type, report, event_id, contact)
+    except AttendanceError as error:
+        _keep_refused(error, contact, meeting, None, event_type, report)
+        raise
 
 
-def _session_at(contact: Contact, meeting: Meeting, event_type: EventType) -> Session:
+def _session_at(contact: Contact, meeting: Meeting, event_type: EventType, report: EventReport) -> Session:
     """The contact's open session at `meeting`, opened by a check-in when there is none."""
     session = _open_session_here(contact, meeting, event_type)
     if session is not None:
         return session
     try:
-        return start_session(contact, meeting=meeting)
+        return start_session(contact, meeting=meeting, at=_placed_at(meeting, report))
     except AttendanceError as error:
         if error.code != AttendanceError.OPEN_SESSION_EXISTS:
             raise
@@ -354,6 +420,14 @@ def _session_at(contact: Contact, meeting: Meeting, event_type: EventType) -> Se
     if session is None:
         raise AttendanceError(AttendanceError.OPEN_SESSION_EXISTS, "Another session was opened at the same moment.")
     return session
+
+
+def _placed_at(meeting: Meeting, report: EventReport) -> dt.datetime:
+    """When an event that opens a session happened, as judged: now, or the phone's time when it
+    was sent later than the policy in force now allows."""
+    now = timezone.now()
+    policy = _policy_at(meeting.jurisdiction_id, now)
+    return report.ts_client if sent_late(report.ts_client, now, policy) else now
 
 
 def _open_session_here(contact: Contact, meeting: Meeting, event_type: EventType) -> Session | None:
@@ -378,26 +452,80 @@ def _record(
     event_type: EventType,
     report: EventReport,
     contact: Contact | None,
-    needs_consent: bool = True,
+    staff: bool = False,
     actor: AbstractBaseUser | None = None,
 ) -> RecordedEvent:
-    """The one way an event is written. `contact`, when given, must own the session.
-    `needs_consent` is False only for staff actions that collect no position; `actor` names
-    the staff member in the audit trail when no request does."""
+    """The one way an event is written. `contact`, when given, must own the session. `staff`
+    marks a staff action that collects no position (no consent needed, nothing kept when
+    refused); `actor` names the staff member in the audit trail when no request does."""
     _check_report(report)
     event_id = _normalise_event_id(report.event_id)
     try:
-        return _record_once(session_id, event_type, report, event_id, contact, needs_consent, actor)
+        return _record_retrying(session_id, event_type, report, event_id, contact, staff, actor)
+    except AttendanceError as error:
+        if not staff:
+            session = Session.objects.filter(pk=session_id).first()
+            if session is not None and (contact is None or session.contact_id == contact.id):
+                _keep_refused(error, session.contact, session.meeting, session, event_type, report)
+        raise
+
+
+def _record_retrying(
+    session_id: str,
+    event_type: EventType,
+    report: EventReport,
+    event_id: str | None,
+    contact: Contact | None,
+    staff: bool = False,
+    actor: AbstractBaseUser | None = None,
+) -> RecordedEvent:
+    try:
+        return _record_once(session_id, event_type, report, event_id, contact, staff, actor)
     except IntegrityError:
         if event_id is None:
             raise
-        # The same id, sent at the same moment on another session (whose lock does not stop
-        # this one), reached the primary key first. Everything above was rolled back; run again,
-        # this request now gets what it would have got arriving second: the stored event for a
-        # retry, event_id_conflict otherwise (another constraint fails again, and is raised).
-        # (No savepoint around the insert: it would cost every check-in two round trips for a
-        # race that is rare.)
-        return _record_once(session_id, event_type, report, event_id, contact, needs_consent, actor)
+        # The same id, sent at the same moment on another session (whose lock does not stop this
+        # one), reached the primary key first. Everything above was rolled back; run again, this
+        # request now gets what it would have got arriving second: the stored event for a retry,
+        # event_id_conflict otherwise (another constraint fails again, and is raised). (No
+        # savepoint around the insert: it would cost every check-in two round trips for a race
+        # that is rare.)
+        return _record_once(session_id, event_type, report, event_id, contact, staff, actor)
+
+
+def _keep_refused(
+    error: AttendanceError,
+    contact: Contact,
+    meeting: Meeting | None,
+    session: Session | None,
+    event_type: EventType,
+    report: EventReport,
+) -> None:
+    """Store a refused well-formed event as a RefusedAttempt (AttendanceError.KEPT), after the
+    refused operation was rolled back. A retry of the same refused event is kept once."""
+    if error.code not in AttendanceError.KEPT or transaction.get_connection().in_atomic_block:
+        # Inside a caller's transaction, which the error is about to roll back: nothing to keep
+        # it in. (Every interface calls these functions outside one.)
+        return
+    fix = report.fix
+    attempt = RefusedAttempt(
+        contact=contact,
+        meeting=meeting,
+        session=session,
+        event_id=_normalise_event_id(report.event_id),
+        type=event_type,
+        code=error.code,
+        detail=error.detail,
+        ts_client=report.ts_client.astimezone(dt.UTC),
+        lat=fix.lat,
+        lng=fix.lng,
+        accuracy=fix.accuracy,
+    )
+    try:
+        with transaction.atomic():
+            attempt.save()
+    except IntegrityError:
+        pass  # this event id was kept already: the retry of a refused event
 
 
 def _record_once(
@@ -406,8 +534,8 @@ def _record_once(
     report: EventReport,
     event_id: str | None,
     contact: Contact | None,
-    needs_consent: bool,
-    actor: AbstractBaseUser | None,
+    staff: bool = False,
+    actor: AbstractBaseUser | None = None,
 ) -> RecordedEvent:
     with transaction.atomic():
         session = _lock_session(session_id, contact)
@@ -416,7 +544,7 @@ def _record_once(
             if retry is not None:
                 return retry
         _refuse_inactive(session, event_type)
-        if needs_consent and not session.contact.consent_granted:
+        if not staff and not session.contact.consent_granted:
             raise AttendanceError(
                 AttendanceError.CONSENT_REQUIRED,
                 "The attendee has not consented to sharing their location; no event was stored.",
@@ -429,19 +557,33 @@ def _record_once(
                 f"{session.get_status_display().lower()}.",
                 status=session.status,
             )
-        verdict = verify_position(session, report.fix)
+        policy = session.policy_version
+        received = timezone.now()
+        # Stored in UTC: the instant is the same, and PostgreSQL refuses offsets beyond
+        # +-15:59 that phones' clocks and Python accept (a 500 instead of the check-in).
+        ts_client = report.ts_client.astimezone(dt.UTC)
+        late = not staff and sent_late(ts_client, received, policy)
+        if event_type == EventType.CHECK_IN:
+            zone = session.meeting.zone if session.meeting_id is not None else None
+            windows.check_in_allowed(
+                session.occurrence_start, session.occurrence_end, zone, ts_client if late else received, policy
+            )
+        verdict = verify_position(session, report.fix, policy)
         event = SessionEvent(
             session=session,
             type=event_type,
-            # Stored in UTC: the instant is the same, and PostgreSQL refuses offsets beyond
-            # +-15:59 that phones' clocks and Python accept (a 500 instead of the check-in).
-            ts_client=report.ts_client.astimezone(dt.UTC),
-            ts_server=timezone.now(),
+            ts_client=ts_client,
+            ts_server=received,
             lat=report.fix.lat,
             lng=report.fix.lng,
             accuracy=report.fix.accuracy,
             location_flag=verdict.flag,
             notes=report.notes,
+            policy_version=policy,
+            verdict_reason=verdict.reason,
+            distance_m=verdict.distance_m,
+            radius_m=verdict.radius_m,
+            sent_late=late,
         )
         if event_id is not None:
             event.id = event_id
@@ -449,16 +591,27 @@ def _record_once(
         if event_type == EventType.CHECK_IN and verdict.flag != LocationFlag.GRANTED:
             next_status = None
         if next_status is not None:
-            session.status = next_status
-            # The event just written is the record of an attendee's own change; a staff member's
-            # change also goes to the audit trail, which names them.
-            if contact is not None:
-                session.save_without_historical_record(update_fields=["status", "updated_at"])
-            else:
-                if actor is not None:
-                    session._history_user = actor
-                session.save(update_fields=["status", "updated_at"])
+            _move_session(session, next_status, contact, actor)
     return RecordedEvent(event, session, verdict, created=True)
+
+
+def _move_session(
+    session: Session, status: SessionStatus, contact: Contact | None, actor: AbstractBaseUser | None
+) -> None:
+    """Save the session's new status (locked) and, when it closes, its judged outcome."""
+    session.status = status
+    fields = ["status", "updated_at"]
+    if not session.is_open:
+        _store_outcome(session)
+        fields += OUTCOME_FIELDS
+    # The event just written is the record of an attendee's own change; a staff member's change
+    # (or the stale-session job's) also goes to the audit trail, which names them.
+    if contact is not None:
+        session.save_without_historical_record(update_fields=fields)
+    else:
+        if actor is not None:
+            session._history_user = actor
+        session.save(update_fields=fields)
 
 
 def _stored_event(event_id: str, session: Session, event_type: EventType, report: EventReport) -> RecordedEvent | None:
@@ -499,9 +652,9 @@ def _lock_session(session_id: str, contact: Contact | None) -> Session:
     """
     sessions = Session.objects.select_for_update(of=("self",))
     if contact is not None:
-        sessions = sessions.select_related("meeting").filter(contact=contact)
+        sessions = sessions.select_related("meeting", "policy_version").filter(contact=contact)
     else:
-        sessions = sessions.select_related("contact", "meeting")
+        sessions = sessions.select_related("contact", "meeting", "policy_version")
     try:
         session = sessions.get(pk=session_id)
     except Session.DoesNotExist:

@@ -105,11 +105,8 @@ elif not DEBUG:
         "Only with DEBUG=true may it be left out (links then follow the address the page was served on)."
     )
 
-# Attendance rules (attendance/services.py).
-# The check-in radius for sessions without a meeting (a meeting has its own radius_meters).
-DEFAULT_RADIUS_METERS = env.float("DEFAULT_RADIUS_METERS", default=100.0)
-# A fix whose reported accuracy is worse than this cannot verify a check-in, wherever it lands.
-MAX_ACCURACY_METERS = env.float("MAX_ACCURACY_METERS", default=150.0)
+# Attendance rules live in policy versions (policies/models.py, README: "What counts as
+# attended"): the radius without a meeting and the worst accepted accuracy included.
 # Phones queue events while offline; older than this, a client timestamp is refused.
 MAX_CLIENT_DELAY = dt.timedelta(seconds=env.int("MAX_CLIENT_DELAY_SECONDS", default=7 * 24 * 3600))
 # Clocks drift; a client timestamp further ahead of the server's than this is refused.
@@ -134,6 +131,7 @@ INSTALLED_APPS = [
     "core",
     "access",
     "contacts",
+    "policies",
     "meetings",
     "attendance",
     "legacy",

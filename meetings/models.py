@@ -23,6 +23,7 @@ from core.validators import (
 )
 from core.zones import known_zones, validate_time_zone, zone_at, zone_or_site
 from meetings.recurrence import RecurrenceError, normalise, rule_for
+from policies.models import DEFAULT_JURISDICTION_ID
 
 
 def new_qr_code() -> str:
@@ -125,6 +126,15 @@ class Meeting(Deactivatable, models.Model):
         default="",
         db_default="",
         help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=TU. Blank: the meeting happens once.",
+    )
+    # Not in the schema reference (the seed plans it): whose rules judge attendance here.
+    jurisdiction = models.ForeignKey(
+        "policies.Jurisdiction",
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        default=DEFAULT_JURISDICTION_ID,
+        db_default=DEFAULT_JURISDICTION_ID,
+        help_text="Whose attendance rules apply at this meeting.",
     )
     is_active = models.BooleanField(default=True, db_default=True)
     qr_code = models.CharField(
