@@ -118,8 +118,8 @@ class Session(models.Model):
     )
     # Its reasons, as codes separated by spaces in attendance.outcomes.Reason's order.
     outcome_reasons = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False)
-    seconds_attended = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    seconds_scheduled = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    seconds_attended = models.IntegerField(null=True, blank=True, editable=False)
+    seconds_scheduled = models.IntegerField(null=True, blank=True, editable=False)
     created_at = created_at_field()
     updated_at = updated_at_field()
 

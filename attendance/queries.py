@@ -9,15 +9,12 @@ and export reads (README: "What counts, once").
   a second; only data from before this application can hold more).
 - The end: the first status change, which ended the session.
 - The time attended, whether the session counts, and why not: the session's stored outcome
-  (attendance.outcomes, stored when it closes); `time_attended` here is the raw span for
-  sessions judged before outcomes were stored, and for open ones.
+  (attendance.outcomes, judged when it closes), never computed here.
 
 Each time is when the event happened as judged (SessionEvent.occurred_at): the server's receipt
 time, or the phone's time for an event sent late; `*_received_at` is the server's. UTC in the
 database.
 """
-
-import datetime as dt
 
 from django.db.models import BooleanField, Case, CharField, DateTimeField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -73,14 +70,3 @@ def with_attendance(sessions: QuerySet) -> QuerySet:
 def verified(sessions: QuerySet) -> QuerySet:
     """Of `sessions` annotated by with_attendance(), those whose check-in is verified."""
     return sessions.filter(check_in_flag=LocationFlag.GRANTED)
-
-
-def time_attended(
-    check_in_at: dt.datetime | None, check_in_flag: str | None, check_out_at: dt.datetime | None
-) -> dt.timedelta | None:
-    """From the verified deciding check-in to the check-out (with_attendance()'s values)."""
-    if check_in_flag != LocationFlag.GRANTED or check_in_at is None or check_out_at is None:
-        return None
-    if check_out_at <= check_in_at:
-        return None
-    return check_out_at - check_in_at

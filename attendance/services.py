@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from attendance import windows
 from attendance.errors import AttendanceError, SessionNotFound
 from attendance.models import (
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     EventType,
     LocationFlag,
@@ -33,7 +35,7 @@ from attendance.models import (
     SessionEvent,
     SessionStatus,
 )
-from attendance.outcomes import Attendance, Rules, facts_of, judge
+from attendance.outcomes import Attendance, Outcome, Rules, facts_of, judge
 from contacts.models import Contact
 from core.geo import PositionError, haversine_m, validate_point
 from core.validators import validate_accuracy
@@ -200,6 +202,31 @@ def _store_outcome(session: Session) -> None:
 OUTCOME_FIELDS = ["outcome", "outcome_reasons", "seconds_attended", "seconds_scheduled"]
 
 
+def judge_unjudged(sessions: QuerySet[Session] | None = None) -> int:
+    """Judge and store the outcome of closed sessions that have none yet (still `open`): rows
+    copied from the legacy system, or written outside these services. Each is locked while it
+    is judged, on the database `sessions` reads. Returns how many were judged."""
+    sessions = Session.objects.all() if sessions is None else sessions
+    db = sessions.db
+    pending = sessions.filter(status__in=CLOSED_STATUSES, outcome=Outcome.OPEN).values_list("pk", flat=True)
+    judged = 0
+    for session_id in list(pending.iterator(chunk_size=2000)):
+        with transaction.atomic(using=db):
+            session = _locked(session_id, db)
+            if session.outcome != Outcome.OPEN or session.is_open:
+                continue
+            _store_outcome(session)
+            session.save_without_historical_record(update_fields=OUTCOME_FIELDS)
+            judged += 1
+    return judged
+
+
+def _locked(session_id: str, db: str = DEFAULT_DB_ALIAS) -> Session:
+    """The session with its policy version, locked until the transaction ends."""
+    sessions = Session.objects.using(db).select_for_update(of=("self",)).select_related("policy_version")
+    return sessions.get(pk=session_id)
+
+
 # --- Sessions ---------------------------------------------------------------------------------
 
 
@@ -350,7 +377,7 @@ def close_if_stale(session_id: str, now: dt.datetime | None = None) -> RecordedE
     concurrent run, or a check-out that came first): safe to run from several places at once."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = Session.objects.select_for_update(of=("self",)).select_related("policy_version").get(pk=session_id)
+        session = _locked(session_id)
         if not session.is_open or now <= stale_after(session):
             return None
         report = EventReport(ts_client=now, fix=Fix(timed_out=True), notes=CLOSED_AUTOMATICALLY)

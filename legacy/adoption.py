@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from attendance.models import Session
+from attendance.services import judge_unjudged
 from contacts.models import Contact, normalize_email
 from legacy.models import LegacyAdoption
 from legacy.survey import (
@@ -95,6 +96,15 @@ def _give_sessions_their_occurrences(connection: BaseDatabaseWrapper) -> None:
     logger.info("Sessions given their meeting's occurrence: %s", filled)
 
 
+def _judge_closed_sessions(connection: BaseDatabaseWrapper) -> None:
+    """Give each closed legacy session its outcome under the default policy's first version (the
+    README's defaults), from its events' recorded flags: attendance.services.judge_unjudged.
+    Attendees chose their own destinations in the legacy app, so sessions without a meeting
+    are judged `self_declared_destination`."""
+    judged = judge_unjudged(Session.objects.using(connection.alias))
+    logger.info("Closed sessions judged: %s", judged)
+
+
 def adopt(
     survey: Survey,
     connection: BaseDatabaseWrapper = default_connection,
@@ -120,6 +130,7 @@ def adopt(
             _copy_rows(connection)
             _give_meetings_time_zones(connection)
             _give_sessions_their_occurrences(connection)
+            _judge_closed_sessions(connection)
             after = _counts(connection, lambda table: table)
             adopted_at = timezone.now()
             audit_counts = _start_audit_trails(connection, survey.revision, adopted_at)

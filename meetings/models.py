@@ -132,6 +132,7 @@ class Meeting(Deactivatable, models.Model):
         "policies.Jurisdiction",
         on_delete=models.PROTECT,
         related_name="meetings",
+        db_index=False,
         default=DEFAULT_JURISDICTION_ID,
         db_default=DEFAULT_JURISDICTION_ID,
         help_text="Whose attendance rules apply at this meeting.",
@@ -167,6 +168,8 @@ class Meeting(Deactivatable, models.Model):
             models.Index(fields=["name"], name="ix_meetings_name"),
             models.Index(fields=["is_active"], name="ix_meetings_is_active"),
             models.Index(fields=["lat", "lng"], name="ix_meetings_lat_lng"),
+            # Not in the reference: a jurisdiction's meetings.
+            models.Index(fields=["jurisdiction"], name="ix_meetings_jurisdiction"),
         ]
 
     def __str__(self) -> str:

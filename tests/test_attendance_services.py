@@ -10,11 +10,19 @@ from attendance import services
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from attendance.services import AttendanceError, Destination, EventReport, Fix, SessionNotFound
 from core.geo import offset_point
-from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from policies.models import DEFAULT_JURISDICTION_ID, DEFAULT_VERSION_ID, Jurisdiction
+from policies.services import publish
+from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 PORTLAND = (45.5152, -122.6784)
+CLINIC = Destination("Clinic", "1 Main St", PORTLAND[0], PORTLAND[1])
+
+
+@pytest.fixture
+def approver():
+    return UserFactory()
 
 
 def report(north_m: float = 0, east_m: float = 0, accuracy: float | None = 10, **kwargs) -> EventReport:
@@ -72,42 +80,45 @@ class TestVerdict:
         session.refresh_from_db()
         assert services.verify_position(session, report(north_m=250).fix).flag == LocationFlag.GRANTED
 
-    def test_a_session_without_a_meeting_uses_the_default_radius(self, settings):
-        settings.DEFAULT_RADIUS_METERS = 50
-        session = SessionFactory(meeting=None, dest_lat=PORTLAND[0], dest_lng=PORTLAND[1])
+    def test_a_session_without_a_meeting_uses_its_policys_radius(self, approver):
+        publish(Jurisdiction.objects.get(pk=DEFAULT_JURISDICTION_ID), {"default_radius_m": 50})
+        session = services.start_session(ContactFactory(), destination=CLINIC, approved_by=approver)
+        assert session.radius_m == 50
         assert services.verify_position(session, report(north_m=40).fix).flag == LocationFlag.GRANTED
         assert services.verify_position(session, report(north_m=60).fix).flag == LocationFlag.DENIED
 
-    def test_max_accuracy_is_a_setting(self, session, settings):
-        settings.MAX_ACCURACY_METERS = 20
-        assert services.verify_position(session, report(accuracy=25).fix).reason == "accuracy_too_low"
+    def test_the_worst_accepted_accuracy_is_the_policys(self, session):
+        version = publish(Jurisdiction.objects.get(pk=DEFAULT_JURISDICTION_ID), {"max_accuracy_m": 20})
+        assert services.verify_position(session, report(accuracy=20).fix, version).reason == "within_radius"
+        assert services.verify_position(session, report(accuracy=25).fix, version).reason == "accuracy_too_low"
+        # The session's own version (the first) still accepts 150 m.
+        assert services.verify_position(session, report(accuracy=25).fix).reason == "within_radius"
 
 
 class TestStoredVerdict:
-    """verdict_of explains an event recorded earlier, perhaps under another radius or system."""
+    """verdict_of reads the judgement stored with the event; it never recomputes it."""
 
-    def stored(self, session, north_m: float, flag: str, accuracy: float | None = 10) -> SessionEvent:
-        lat, lng = offset_point(*PORTLAND, north_m=north_m, east_m=0)
-        return SessionEventFactory(session=session, lat=lat, lng=lng, accuracy=accuracy, location_flag=flag)
-
-    def test_a_verdict_todays_rules_reach_gets_their_reason(self, session):
-        event = self.stored(session, 150, LocationFlag.DENIED)
-        verdict = services.verdict_of(session, event)
-        assert (verdict.flag, verdict.reason) == (LocationFlag.DENIED, "outside_radius")
+    def test_the_stored_reason_distance_and_radius_are_read_back(self, meeting, session):
+        recorded = services.check_in(session.id, report(north_m=150))
+        meeting.radius_meters = 300  # widened after the check-in: the verdict stays as judged
+        meeting.save()
+        event = SessionEvent.objects.get(pk=recorded.event.pk)
+        verdict = services.verdict_of(Session.objects.get(pk=session.pk), event)
+        assert (verdict.flag, verdict.reason, verdict.radius_m) == (LocationFlag.DENIED, "outside_radius", 100)
         assert verdict.distance_m == pytest.approx(150, abs=0.5)
+        assert event.policy_version_id == DEFAULT_VERSION_ID
 
-    def test_granted_under_a_larger_radius_says_so_and_keeps_its_flag(self, meeting, session):
-        event = self.stored(session, 250, LocationFlag.GRANTED)
-        meeting.radius_meters = 100  # narrowed after the check-in (or a legacy verdict)
+    def test_an_event_from_before_judgements_were_stored_says_the_legacy_system_judged_it(self, session):
+        lat, lng = offset_point(*PORTLAND, north_m=250, east_m=0)
+        event = SessionEventFactory(session=session, lat=lat, lng=lng, accuracy=10, location_flag=LocationFlag.GRANTED)
         verdict = services.verdict_of(session, event)
-        assert (verdict.flag, verdict.reason) == (LocationFlag.GRANTED, "granted_when_recorded")
-        assert "today's would not verify" in verdict.explanation
+        assert (verdict.flag, verdict.reason, verdict.radius_m) == (
+            LocationFlag.GRANTED,
+            "judged_by_legacy_system",
+            None,
+        )
+        assert verdict.explanation == "Judged by the legacy system: the rule it applied was not recorded."
         assert verdict.distance_m == pytest.approx(250, abs=0.5)
-
-    def test_denied_then_within_todays_radius_says_so_and_keeps_its_flag(self, meeting, session):
-        event = self.stored(session, 20, LocationFlag.DENIED, accuracy=8)
-        verdict = services.verdict_of(session, event)
-        assert (verdict.flag, verdict.reason) == (LocationFlag.DENIED, "denied_when_recorded")
 
     def test_a_timeout_has_no_distance_even_with_placeholder_coordinates(self, session):
         # The legacy app stored 0, 0 for a timeout: not a position, so no distance.
@@ -128,11 +139,17 @@ class TestStartSession:
             meeting.lng,
         )
 
-    def test_at_a_destination(self):
-        session = services.start_session(
-            ContactFactory(), destination=Destination("Clinic", "1 Main St", PORTLAND[0], PORTLAND[1])
-        )
-        assert (session.meeting, session.dest_name) == (None, "Clinic")
+    def test_at_a_destination_staff_approved(self, approver):
+        session = services.start_session(ContactFactory(), destination=CLINIC, approved_by=approver)
+        assert (session.meeting, session.dest_name, session.destination_approved_by) == (None, "Clinic", approver)
+        assert not session.self_declared_destination
+
+    def test_only_staff_open_a_session_at_a_destination(self):
+        with pytest.raises(AttendanceError) as error:
+            services.start_session(ContactFactory(), destination=CLINIC)
+        assert (error.value.code, error.value.http_status) == ("destination_requires_staff", 403)
+        assert error.value.context == {"field": "dest_name"}
+        assert not Session.objects.exists()
 
     def test_a_second_open_session_is_refused_with_the_open_ones_id(self, meeting, session):
         with pytest.raises(AttendanceError) as error:
@@ -157,7 +174,9 @@ class TestStartSession:
 
     def test_an_impossible_destination_is_refused(self):
         with pytest.raises(AttendanceError) as error:
-            services.start_session(ContactFactory(), destination=Destination("X", "Y", 91, 0))
+            services.start_session(
+                ContactFactory(), destination=Destination("X", "Y", 91, 0), approved_by=UserFactory()
+            )
         assert error.value.code == "invalid_position"
 
 
@@ -239,9 +258,9 @@ class TestConsent:
 class TestClientTime:
     def test_ts_server_is_the_servers_clock(self, session):
         before = timezone.now()
-        recorded = services.check_in(session.id, report(ts_client=before - dt.timedelta(hours=2)))
+        recorded = services.check_in(session.id, report(ts_client=before - dt.timedelta(minutes=5)))
         assert before <= recorded.event.ts_server <= timezone.now()
-        assert recorded.event.ts_client == before - dt.timedelta(hours=2)
+        assert recorded.event.ts_client == before - dt.timedelta(minutes=5)
 
     def test_slightly_ahead_is_accepted_clock_drift(self, session):
         services.check_in(session.id, report(ts_client=timezone.now() + dt.timedelta(minutes=4)))

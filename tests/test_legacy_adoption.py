@@ -26,6 +26,7 @@ from core.zones import zone_at
 from legacy import adoption
 from legacy.models import LegacyAdoption
 from legacy.survey import EVENT_TYPES, LOCATION_FLAGS
+from policies.models import DEFAULT_JURISDICTION_ID, DEFAULT_VERSION_ID
 from tests.factories import StaffUserFactory
 from tests.legacy.build import SIGN_IN_EMAIL, SIGN_IN_PASSWORD, build
 from tests.legacy.databases import ScratchDatabase, connected_to, rows_of, schema_of, scratch_database, snapshot
@@ -121,6 +122,7 @@ def test_every_row_and_value_is_kept_with_enum_names_mapped_and_updated_at_backf
         for row in after["sessions"]
     }
     assert any(start for start, _ in occurrences.values())
+    check_and_drop_policy_columns(after)
     for rows in (expected["contacts"], after["contacts"]):
         for row in rows:
             if row["id"] in respelled:
@@ -133,6 +135,36 @@ def test_every_row_and_value_is_kept_with_enum_names_mapped_and_updated_at_backf
     assert never_updated > 0
     assert any("Ö" in (c["last_name"] or "") or "Å" in (c["last_name"] or "") for c in after["contacts"])
     assert any((c["password_hash"] or "").startswith("$2b$") for c in after["contacts"])
+
+
+def check_and_drop_policy_columns(after: dict) -> None:
+    """The columns the legacy system did not have, as adoption fills them; removed from `after`."""
+    # Meetings come under the default jurisdiction; sessions under its first policy version,
+    # with no radius recorded (the legacy system did not keep the one it applied).
+    assert {row.pop("jurisdiction_id") for row in after["meetings"]} == {DEFAULT_JURISDICTION_ID}
+    assert {row.pop("policy_version_id") for row in after["sessions"]} == {DEFAULT_VERSION_ID}
+    assert {row.pop("radius_m") for row in after["sessions"]} == {None}
+    assert {row.pop("destination_approved_by_id") for row in after["sessions"]} == {None}
+    # Closed sessions are judged from their recorded flags (attendance.outcomes); open ones stay open.
+    judged = {
+        row["id"]: (
+            row.pop("outcome"),
+            row.pop("outcome_reasons"),
+            row.pop("seconds_attended"),
+            row.pop("seconds_scheduled"),
+        )
+        for row in after["sessions"]
+    }
+    for row in after["sessions"]:
+        outcome = judged[row["id"]][0]
+        assert (outcome == "open") == (row["status"] in ("active", "checked_in"))
+        if row["meeting_id"] is None and outcome != "open":
+            assert "self_declared_destination" in judged[row["id"]][1].split()
+    assert {outcome for outcome, *_ in judged.values()} >= {"open", "not_verified"}
+    # Events keep their flags; the rule that judged them was not recorded.
+    for event in after["session_events"]:
+        assert (event.pop("policy_version_id"), event.pop("verdict_reason")) == (None, "")
+        assert (event.pop("distance_m"), event.pop("radius_m"), event.pop("sent_late")) == (None, None, False)
 
 
 def test_the_adoption_is_recorded_with_the_alembic_revision_and_row_counts(on_legacy):

@@ -13,6 +13,7 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 STR, TEXT, FLOAT, BOOL, DATETIME = "CharField", "TextField", "FloatField", "BooleanField", "DateTimeField"
+INT = "IntegerField"
 NULL, NOT_NULL = True, False
 
 # column: (type, max_length, nullable)
@@ -48,6 +49,8 @@ REFERENCE_COLUMNS = {
         "time_zone": (STR, 64, NOT_NULL),
         # Not in the reference: an RFC 5545 rule repeating the first occurrence ("" for none).
         "recurrence": (STR, 500, NOT_NULL),
+        # Not in the reference (the seed plans it): whose attendance rules apply.
+        "jurisdiction_id": (STR, 36, NOT_NULL),
         "is_active": (BOOL, None, NOT_NULL),
         "qr_code": (STR, 100, NULL),
         "created_by": (STR, 36, NULL),
@@ -68,6 +71,15 @@ REFERENCE_COLUMNS = {
         # Not in the reference: the meeting's occurrence the session is for.
         "occurrence_start": (DATETIME, None, NULL),
         "occurrence_end": (DATETIME, None, NULL),
+        # Not in the reference (the seed's planned policy_version_id): the rules it is judged by,
+        # the radius applied, who approved a destination, and the judged outcome.
+        "policy_version_id": (STR, 36, NOT_NULL),
+        "radius_m": (FLOAT, None, NULL),
+        "destination_approved_by_id": (INT, None, NULL),
+        "outcome": (STR, 12, NOT_NULL),
+        "outcome_reasons": (STR, 255, NOT_NULL),
+        "seconds_attended": (INT, None, NULL),
+        "seconds_scheduled": (INT, None, NULL),
         "created_at": (DATETIME, None, NOT_NULL),
         "updated_at": (DATETIME, None, NOT_NULL),
     },
@@ -85,6 +97,12 @@ REFERENCE_COLUMNS = {
         "accuracy": (FLOAT, None, NULL),
         "location_flag": (STR, 7, NOT_NULL),
         "notes": (TEXT, None, NULL),
+        # Not in the reference (the seed's planned policy_version_id): the judgement as made.
+        "policy_version_id": (STR, 36, NULL),
+        "verdict_reason": (STR, 32, NOT_NULL),
+        "distance_m": (FLOAT, None, NULL),
+        "radius_m": (FLOAT, None, NULL),
+        "sent_late": (BOOL, None, NOT_NULL),
         "created_at": (DATETIME, None, NOT_NULL),
     },
 }
@@ -118,8 +136,16 @@ REFERENCE_INDEXES = {
 }
 
 REFERENCE_FOREIGN_KEYS = {
-    "sessions": {"contact_id": ("contacts", "id"), "meeting_id": ("meetings", "id")},
-    "session_events": {"session_id": ("sessions", "id")},
+    "sessions": {
+        "contact_id": ("contacts", "id"),
+        "meeting_id": ("meetings", "id"),
+        # Not in the reference:
+        "policy_version_id": ("policy_versions", "id"),
+        "destination_approved_by_id": ("auth_user", "id"),
+    },
+    "session_events": {"session_id": ("sessions", "id"), "policy_version_id": ("policy_versions", "id")},
+    # Not in the reference:
+    "meetings": {"jurisdiction_id": ("jurisdictions", "id")},
 }
 
 # Database defaults the reference gives (server_default or a NOT NULL column's default).
@@ -130,6 +156,11 @@ REFERENCE_DEFAULTS = {
     ("meetings", "radius_meters"): 100.0,
     ("sessions", "status"): "active",
     ("sessions", "is_complete"): False,
+    # Not in the reference: rows written outside Django (legacy adoption's copy) are open and
+    # under the default policy until judged.
+    ("sessions", "outcome"): "open",
+    ("sessions", "policy_version_id"): "00000000-0000-4000-8000-000000000002",
+    ("meetings", "jurisdiction_id"): "00000000-0000-4000-8000-000000000001",
 }
 
 
@@ -189,6 +220,9 @@ def test_no_unnamed_extra_indexes(table):
         "ix_session_events_check_ins",
         "ix_sessions_contact_created",
         "ix_sessions_meeting_occurrence",
+        "ix_sessions_outcome",
+        "ix_meetings_jurisdiction",
+        "ix_sessions_open_ending",
         "ix_meetings_active_start",  # PostgreSQL only
         "ix_meetings_name_trgm",  # PostgreSQL only
         "ix_meetings_address_trgm",  # PostgreSQL only
