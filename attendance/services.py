@@ -529,10 +529,9 @@ def _keep_refused(
     report: EventReport,
 ) -> None:
     """Store a refused well-formed event as a RefusedAttempt (AttendanceError.KEPT), after the
-    refused operation was rolled back. A retry of the same refused event is kept once."""
-    if error.code not in AttendanceError.KEPT or transaction.get_connection().in_atomic_block:
-        # Inside a caller's transaction, which the error is about to roll back: nothing to keep
-        # it in. (Every interface calls these functions outside one.)
+    refused operation was rolled back (in the caller's transaction, when there is one: the
+    interfaces call the services outside one). A retry of the same refused event is kept once."""
+    if error.code not in AttendanceError.KEPT:
         return
     fix = report.fix
     attempt = RefusedAttempt(
