@@ -1,5 +1,5 @@
 """The one definition of a session's attendance, as annotations every page, list, filter, report
-and export reads (README: "What counts, once").
+and export reads (README: "Which check-in and check-out are the session's").
 
 - The deciding check-in: the first verified check-in (attendance counts from then); when none
   was verified, the latest attempt, whose flag says why it failed. Its flag is the session's
