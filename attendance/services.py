@@ -300,8 +300,19 @@ def _policy_at(jurisdiction_id: str | None, at: dt.datetime) -> PolicyVersion:
         raise AttendanceError(AttendanceError.NO_POLICY, error.detail) from None
 
 
+def _open_session_of(contact: Contact) -> Session | None:
+    """The contact's open session, once one left open past its closing time is closed (as
+    close_stale_sessions would have, had it run yet): so that last week's forgotten session never
+    stands in the way of this week's check-in."""
+    existing = Session.objects.select_related("policy_version").open_for(contact.id)
+    if existing is not None and timezone.now() > stale_after(existing):
+        close_if_stale(existing.id)
+        return Session.objects.open_for(contact.id)
+    return existing
+
+
 def _refuse_second_open_session(contact: Contact) -> None:
-    existing = Session.objects.open_for(contact.id)
+    existing = _open_session_of(contact)
     if existing is not None:
         raise AttendanceError(
             AttendanceError.OPEN_SESSION_EXISTS,
@@ -460,7 +471,7 @@ def _placed_at(meeting: Meeting, report: EventReport) -> dt.datetime:
 def _open_session_here(contact: Contact, meeting: Meeting, event_type: EventType) -> Session | None:
     """The contact's open session when it is at `meeting`; None when a check-in may open one.
     Raises AttendanceError when the open session is elsewhere, or for a check-out with none."""
-    open_session = Session.objects.open_for(contact.id)
+    open_session = _open_session_of(contact)
     if open_session is not None and open_session.meeting_id == meeting.id:
         return open_session
     if open_session is not None:

@@ -269,3 +269,22 @@ def test_a_denied_check_in_alone_is_not_verified(contact, meeting):
     with time_machine.travel(pst(1, 19), tick=False):
         services.end_session(session.id, at_the_door(), contact=contact)
     assert judged(session.id) == ("not_verified", ["no_verified_check_in"], None, 90)
+
+
+def test_last_weeks_forgotten_session_is_closed_when_the_attendee_checks_in_this_week(contact, meeting):
+    # close_stale_sessions never ran (a development machine, a stopped timer): the check-in
+    # closes the stale session itself, as the command would have, and opens this week's.
+    forgotten = act(pst(1, 18, 55), contact, meeting, EventType.CHECK_IN).session
+    this_week = act(pst(8, 18, 55), contact, meeting, EventType.CHECK_IN).session
+    assert this_week.id != forgotten.id
+    assert judged(forgotten.id) == ("partial", ["no_check_out"], None, 90)
+    assert Session.objects.get(pk=this_week.id).occurrence_start == pst(8, 19)
+
+
+def test_a_session_still_within_its_grace_is_not_closed_by_a_check_in_elsewhere(contact, meeting):
+    open_one = act(pst(1, 18, 55), contact, meeting, EventType.CHECK_IN).session
+    other = MeetingFactory(lat=PORTLAND[0], lng=PORTLAND[1], start_time=pst(1, 21), end_time=pst(1, 22))
+    with pytest.raises(AttendanceError) as error:
+        act(pst(1, 20, 45), contact, other, EventType.CHECK_IN)
+    assert (error.value.code, error.value.context) == ("open_session_exists", {"session_id": open_one.id})
+    assert Session.objects.get(pk=open_one.id).is_open
