@@ -2,12 +2,15 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent
+from attendance.outcomes import Outcome
 from attendance.queries import verified, with_attendance
+from attendance.reports import local_midnight
 from contacts.models import Contact
 from meetings.models import ScheduledOccurrence
 from meetings.schedule import todays_occurrences, window_is_current
@@ -16,6 +19,19 @@ REVIEW_DAYS = 7
 LIST_LENGTH = 10
 # A large programme can have hundreds of meetings a day; the full list is on the meetings page.
 TODAYS_MEETINGS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """How many sessions started today and in the last 7 days (the site's days, as the
+    sessions list's date filters read them) have one outcome, with the list's query for each."""
+
+    outcome: str
+    label: str
+    today: int
+    week: int
+    today_query: str
+    week_query: str
 
 
 @dataclass
@@ -33,6 +49,7 @@ class Overview:
     recent_events: list[SessionEvent] = field(default_factory=list)
     to_review: list[Session] = field(default_factory=list)
     to_review_count: int = 0
+    outcomes: list[OutcomeCount] = field(default_factory=list)
     without_consent: list[Contact] = field(default_factory=list)
     without_consent_count: int = 0
 
@@ -84,6 +101,29 @@ def sessions_to_review(now: dt.datetime | None = None) -> QuerySet[Session]:
     return sessions.filter(check_in_flag__in=unverified, check_in_at__gte=since).order_by("-check_in_at", "-id")
 
 
+def outcome_counts(now: dt.datetime | None = None) -> list[OutcomeCount]:
+    """Sessions started today and in the last REVIEW_DAYS days by outcome, in one query."""
+    today = timezone.localdate(now)
+    first_day = today - dt.timedelta(days=REVIEW_DAYS - 1)
+    today_start, week_start = local_midnight(today), local_midnight(first_day)
+    counted = {}
+    for outcome in Outcome.values:
+        counted[f"{outcome}_week"] = Count("pk", filter=Q(outcome=outcome))
+        counted[f"{outcome}_today"] = Count("pk", filter=Q(outcome=outcome, created_at__gte=today_start))
+    counts = Session.objects.filter(created_at__gte=week_start).aggregate(**counted)
+    return [
+        OutcomeCount(
+            outcome=outcome,
+            label=label,
+            today=counts[f"{outcome}_today"],
+            week=counts[f"{outcome}_week"],
+            today_query=urlencode({"outcome": outcome, "start": today, "end": today}),
+            week_query=urlencode({"outcome": outcome, "start": first_day, "end": today}),
+        )
+        for outcome, label in Outcome.choices
+    ]
+
+
 def overview(
     now: dt.datetime | None = None, *, meetings: bool = True, sessions: bool = True, contacts: bool = True
 ) -> Overview:
@@ -106,6 +146,7 @@ def overview(
         )
         result.to_review = list(review.select_related("contact", "meeting")[:LIST_LENGTH])
         result.to_review_count = review.count()
+        result.outcomes = outcome_counts(now)
     if contacts:
         without_consent = Contact.objects.active().filter(consent_granted=False)
         result.without_consent = list(without_consent.order_by("last_name", "first_name", "email")[:LIST_LENGTH])

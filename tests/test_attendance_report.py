@@ -4,15 +4,17 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 import zoneinfo
 
 import pytest
 from django.urls import reverse
 
-from attendance.models import EventType, LocationFlag, SessionStatus
+from attendance.models import EventType, LocationFlag, Session, SessionStatus
 from attendance.reports import Period, iter_report_rows
+from attendance.services import judge_session
 from core.csv_files import neutralise_formula
-from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,20 +40,42 @@ def la_time(settings):
     settings.TIME_ZONE = "America/Los_Angeles"
 
 
+def judged(session):
+    """Store the session's outcome as attendance.services does when it closes one (the one
+    definition, attendance.outcomes.judge, under the session's policy version): these sessions
+    are built from events with fixed times, not recorded through the services' clock."""
+    found = judge_session(session)
+    Session.objects.filter(pk=session.pk).update(
+        outcome=found.outcome,
+        outcome_reasons=" ".join(found.reasons),
+        seconds_attended=found.seconds_attended,
+        seconds_scheduled=found.seconds_scheduled,
+    )
+    session.refresh_from_db()
+    return session
+
+
 @pytest.fixture
 def ann(la_time):
-    """Ann's March 2026: every kind of session, one of them late at night."""
+    """Ann's March 2026: every outcome, one session late at night. The meeting is 18:00 to
+    19:30 each day; under the default policy a check-in by 18:10, a check-out from 19:20 and a
+    stay of 68 minutes (75%) are needed."""
     ann = ContactFactory(first_name="Ann", last_name="Zeta", email="ann@example.org", consenting=True)
-    meeting = MeetingFactory(name="Tuesday group")
+    meeting = MeetingFactory(name="Tuesday group", start_time=local(2, 18), end_time=local(2, 19, 30))
 
-    def session(name: str, created: dt.datetime, status: SessionStatus):
-        return SessionFactory(contact=ann, meeting=meeting, dest_name=name, created_at=created, status=status)
+    def session(name: str, created: dt.datetime, status: SessionStatus, **fields):
+        day = created.day
+        fields.setdefault("meeting", meeting)
+        if fields["meeting"] is not None:
+            fields.update(occurrence_start=local(day, 18), occurrence_end=local(day, 19, 30))
+        return SessionFactory(contact=ann, dest_name=name, created_at=created, status=status, **fields)
 
     verified = session("Verified", local(2, 18), SessionStatus.COMPLETED)
     event(verified, EventType.CHECK_IN, local(2, 18, 5))
-    event(verified, EventType.CHECK_OUT, local(2, 19, 5))
+    event(verified, EventType.CHECK_OUT, local(2, 19, 25))
 
-    # Denied from across the street, then verified from the door: the verified one counts.
+    # Denied from across the street, then verified from the door: the verified one counts;
+    # staying on after the end adds nothing.
     retried = session("Retried", local(3, 18), SessionStatus.COMPLETED)
     event(retried, EventType.CHECK_IN, local(3, 18, 1), LocationFlag.DENIED)
     event(retried, EventType.CHECK_IN, local(3, 18, 4))
@@ -66,13 +90,18 @@ def ann(la_time):
     denied = session("Denied", local(5, 18), SessionStatus.ENDED)
     event(denied, EventType.CHECK_IN, local(5, 18, 10), LocationFlag.DENIED)
 
-    # 07:30 UTC on the 8th, but the 7th where the meeting is.
-    late = session("Late", local(7, 23, 30), SessionStatus.COMPLETED)
+    # At a destination staff approved, without set times: 45 minutes of the policy's 60.
+    # 07:30 UTC on the 8th, but the 7th where it is.
+    late = session(
+        "Late", local(7, 23, 30), SessionStatus.COMPLETED, meeting=None, destination_approved_by=UserFactory()
+    )
     event(late, EventType.CHECK_IN, local(7, 23, 31))
     event(late, EventType.CHECK_OUT, local(8, 0, 16))
 
-    session("Open", local(6, 18), SessionStatus.ACTIVE)
+    opened = session("Open", local(6, 18), SessionStatus.ACTIVE)
 
+    for each in (verified, retried, timed_out, denied, late, opened):
+        judged(each)
     SessionFactory(dest_name="Someone else's", created_at=local(3, 18), status=SessionStatus.ENDED)
     session("Next month", dt.datetime(2026, 4, 1, 0, 0, tzinfo=LA), SessionStatus.ENDED)
     return ann
@@ -84,7 +113,7 @@ def march(contact, start: str = "2026-03-01", end: str = "2026-03-07") -> dict:
 
 def rows_of(response) -> list[tuple]:
     return [
-        (row.place, row.check_in_at, row.check_out_at, row.duration, row.verification, row.status)
+        (row.place, row.check_in_at, row.check_out_at, row.duration, row.outcome, row.reasons)
         for row in response.context["report"].rows
     ]
 
@@ -102,22 +131,59 @@ def test_without_a_choice_the_page_says_what_to_do(staff_client):
     assert response.context["report"] is None
 
 
-def test_each_session_with_its_times_duration_and_verification(staff_client, ann):
+def test_each_session_with_its_times_time_attended_and_outcome(staff_client, ann):
     response = staff_client.get(REPORT, march(ann))
+    minutes = lambda n: dt.timedelta(minutes=n)  # noqa: E731
     assert rows_of(response) == [
-        ("Verified", local(2, 18, 5), local(2, 19, 5), dt.timedelta(hours=1), "Verified", "completed"),
-        ("Retried", local(3, 18, 4), local(3, 19, 34), dt.timedelta(hours=1, minutes=30), "Verified", "completed"),
-        ("Timed out", local(4, 18, 2), None, None, "No position", "ended"),
-        ("Denied", local(5, 18, 10), None, None, "Not verified", "ended"),
-        ("Open", None, None, None, "No check-in", "active"),
-        ("Late", local(7, 23, 31), local(8, 0, 16), dt.timedelta(minutes=45), "Verified", "completed"),
+        ("Verified", local(2, 18, 5), local(2, 19, 25), minutes(80), "attended", ()),
+        # Counted inside the scheduled time: 18:04 to 19:30.
+        ("Retried", local(3, 18, 4), local(3, 19, 34), minutes(86), "attended", ()),
+        ("Timed out", local(4, 18, 2), None, None, "not_verified", ("no_verified_check_in",)),
+        ("Denied", local(5, 18, 10), None, None, "not_verified", ("no_verified_check_in",)),
+        ("Open", None, None, None, "open", ()),
+        ("Late", local(7, 23, 31), local(8, 0, 16), minutes(45), "partial", ("short_stay",)),
+    ]
+    rows = response.context["report"].rows
+    assert [row.scheduled for row in rows] == [minutes(90)] * 5 + [None]
+    assert [row.verification for row in rows] == [
+        "At the place",
+        "At the place",
+        "No position",
+        "Not at the place",
+        "No check-in",
+        "At the place",
     ]
 
 
-def test_totals(staff_client, ann):
+def test_totals_by_outcome(staff_client, ann):
     totals = staff_client.get(REPORT, march(ann)).context["report"].totals
-    assert (totals.sessions, totals.verified, totals.denied, totals.timeout, totals.no_check_in) == (6, 3, 1, 1, 1)
-    assert totals.attended == dt.timedelta(hours=3, minutes=15)
+    assert (totals.sessions, totals.attended_sessions, totals.partial, totals.not_verified, totals.open) == (
+        6,
+        2,
+        1,
+        2,
+        1,
+    )
+    assert totals.attended == dt.timedelta(hours=3, minutes=31)
+
+
+def text_of(response) -> str:
+    """The page as a person reads it: tags removed, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def test_the_page_never_says_verified_and_gives_each_outcome_with_its_reasons(staff_client, ann):
+    Session.objects.filter(dest_name="Verified").update(dest_name="Evening group")
+    response = staff_client.get(REPORT, march(ann))
+    page = text_of(response)
+    words = page.replace("Verified Compliance", "")  # the product's name
+    assert "Verified" not in words.replace("Not verified", "").replace("No verified check-in", "")
+    assert response.content.decode().count('<span class="badge badge-ok">Attended</span>') == 2
+    assert "Partly attended Stayed less than the minimum" in page
+    assert "Not verified No verified check-in" in page
+    assert "1 h 20 min of 1 h 30 min" in page
+    assert "45 min (no scheduled end)" in page
+    assert "18:00 PST to 19:30 PST" in page
 
 
 def test_days_are_the_sites_local_days(staff_client, ann):
@@ -130,9 +196,9 @@ def test_the_page_shows_times_in_the_sites_time_zone(staff_client, ann):
     page = staff_client.get(REPORT, march(ann)).content.decode()
     assert "7 Mar 2026 23:31 PST" in page
     assert "8 Mar 2026 00:16 PST" in page
-    assert "1 h 30 min" in page
+    assert "1 h 26 min of 1 h 30 min" in page
     assert "45 min" in page
-    assert "3 h 15 min" in page
+    assert "3 h 31 min" in page
 
 
 def test_the_heading_names_the_contact_the_period_and_who_generated_it(client, staff_user_with, ann):
@@ -166,7 +232,7 @@ def test_the_report_takes_a_constant_number_of_queries(staff_client, django_asse
     params = march(contact, str(today - dt.timedelta(days=1)), str(today + dt.timedelta(days=1)))
     with django_assert_max_num_queries(REPORT_QUERY_BOUND):
         response = staff_client.get(REPORT, params)
-    assert response.context["report"].totals.verified == count
+    assert response.context["report"].totals.sessions == count
 
 
 # --- Choosing the contact and the dates ------------------------------------------------------------
@@ -247,20 +313,77 @@ def test_the_csv_has_a_header_and_the_reports_rows(staff_client, ann):
         "Time zone",
         "Meeting or destination",
         "Address",
+        "Scheduled start",
+        "Scheduled end",
         "Check-in",
+        "Check-in received",
         "Check-out",
-        "Duration (minutes)",
-        "Verification",
+        "Check-out received",
+        "Minutes attended",
+        "Minutes scheduled",
+        "Check-in position",
+        "Outcome",
+        "Reasons",
         "Status",
     ]
     # ISO 8601 with the UTC offset, in the local time of the place (Portland, PST in early March).
-    assert [(row[5], row[7], row[8], row[9], row[10], row[11]) for row in rows] == [
-        ("Verified", "2026-03-02T18:05:00-08:00", "2026-03-02T19:05:00-08:00", "60", "Verified", "Checked out"),
-        ("Retried", "2026-03-03T18:04:00-08:00", "2026-03-03T19:34:00-08:00", "90", "Verified", "Checked out"),
-        ("Timed out", "2026-03-04T18:02:00-08:00", "", "", "No position", "Ended"),
-        ("Denied", "2026-03-05T18:10:00-08:00", "", "", "Not verified", "Ended"),
-        ("Open", "", "", "", "No check-in", "Not checked in yet"),
-        ("Late", "2026-03-07T23:31:00-08:00", "2026-03-08T00:16:00-08:00", "45", "Verified", "Checked out"),
+    assert [(row[5], row[7], row[9], row[11], row[13], row[14], row[15], row[16], row[17]) for row in rows] == [
+        (
+            "Verified",
+            "2026-03-02T18:00:00-08:00",
+            "2026-03-02T18:05:00-08:00",
+            "2026-03-02T19:25:00-08:00",
+            "80",
+            "90",
+            "At the place",
+            "Attended",
+            "",
+        ),
+        (
+            "Retried",
+            "2026-03-03T18:00:00-08:00",
+            "2026-03-03T18:04:00-08:00",
+            "2026-03-03T19:34:00-08:00",
+            "86",
+            "90",
+            "At the place",
+            "Attended",
+            "",
+        ),
+        (
+            "Timed out",
+            "2026-03-04T18:00:00-08:00",
+            "2026-03-04T18:02:00-08:00",
+            "",
+            "",
+            "90",
+            "No position",
+            "Not verified",
+            "No verified check-in",
+        ),
+        (
+            "Denied",
+            "2026-03-05T18:00:00-08:00",
+            "2026-03-05T18:10:00-08:00",
+            "",
+            "",
+            "90",
+            "Not at the place",
+            "Not verified",
+            "No verified check-in",
+        ),
+        ("Open", "2026-03-06T18:00:00-08:00", "", "", "", "90", "No check-in", "Open", ""),
+        (
+            "Late",
+            "",
+            "2026-03-07T23:31:00-08:00",
+            "2026-03-08T00:16:00-08:00",
+            "45",
+            "",
+            "At the place",
+            "Partly attended",
+            "Stayed less than the minimum",
+        ),
     ]
     assert {(row[0], row[1]) for row in rows} == {("Ann Zeta", "ann@example.org")}
     assert {row[4] for row in rows} == {"America/Los_Angeles"}
@@ -320,10 +443,11 @@ def report_rows(contact, start: dt.date, end: dt.date) -> list:
 
 def test_attendance_counts_from_the_first_verified_check_in(la_time):
     contact = ContactFactory(consenting=True)
-    session = SessionFactory(contact=contact, created_at=local(10, 18), status=SessionStatus.COMPLETED)
+    session = SessionFactory(contact=contact, meeting=None, created_at=local(10, 18), status=SessionStatus.COMPLETED)
     event(session, EventType.CHECK_IN, local(10, 18, 0))
     event(session, EventType.CHECK_IN, local(10, 18, 50))  # a second tap, verified too
     event(session, EventType.CHECK_OUT, local(10, 19, 0))
+    judged(session)
     (row,) = report_rows(contact, dt.date(2026, 3, 10), dt.date(2026, 3, 10))
     assert row.check_in_at == local(10, 18, 0)
     assert row.duration == dt.timedelta(hours=1)

@@ -13,8 +13,18 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, Session, SessionStatus
 from attendance.reports import EVENTS_CSV_HEADER, iter_event_rows
+from attendance.services import Destination, EventReport, Fix, VerdictReason, check_in, start_session
 from core.geo import offset_point
-from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from policies.models import DEFAULT_JURISDICTION_ID, DEFAULT_VERSION_ID, Jurisdiction
+from policies.services import publish
+from tests.factories import (
+    PORTLAND,
+    ContactFactory,
+    MeetingFactory,
+    SessionEventFactory,
+    SessionFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +94,10 @@ def test_the_header_row_comes_first(staff_client):
         "Distance (m)",
         "Radius (m)",
         "Time zone",
+        "Reason",
+        "Policy version",
+        "Delay (s)",
+        "Sent late",
     ]
     assert header == EVENTS_CSV_HEADER
     assert len(rows) == 1
@@ -94,7 +108,18 @@ def test_each_event_with_its_contact_place_times_position_distance_and_radius(st
     meeting = MeetingFactory(name="Tuesday group", radius_meters=75.0)
     session = SessionFactory(contact=contact, meeting=meeting, status=SessionStatus.CHECKED_IN)
     lat, lng = offset_point(meeting.lat, meeting.lng, north_m=30.0, east_m=40.0)
-    check_in = event(session, 5, lat=lat, lng=lng, accuracy=8.5)
+    # Judged as attendance.services stores it: under the session's version, with this radius.
+    check_in = event(
+        session,
+        5,
+        lat=lat,
+        lng=lng,
+        accuracy=8.5,
+        policy_version_id=DEFAULT_VERSION_ID,
+        verdict_reason=VerdictReason.WITHIN_RADIUS,
+        distance_m=50.0,
+        radius_m=75.0,
+    )
     (row,) = exported(staff_client)
     assert row == {
         "Event id": check_in.id,
@@ -114,6 +139,10 @@ def test_each_event_with_its_contact_place_times_position_distance_and_radius(st
         "Distance (m)": "50.0",
         "Radius (m)": "75.0",
         "Time zone": "America/Los_Angeles",
+        "Reason": "within_radius",
+        "Policy version": "Default policy v1",
+        "Delay (s)": "2",
+        "Sent late": "no",
     }
 
 
@@ -124,11 +153,20 @@ def test_times_are_utc_whatever_the_sites_time_zone(staff_client, settings):
     assert row["Server time (UTC)"] == "2026-03-02T12:00:00+00:00"
 
 
-def test_sessions_without_a_meeting_use_the_default_radius(staff_client, settings):
-    settings.DEFAULT_RADIUS_METERS = 250.0
-    event(SessionFactory(meeting=None, dest_name="Probation office"), 0)
+def test_sessions_without_a_meeting_have_the_radius_of_the_policy_in_force_when_they_opened(staff_client):
+    # The settings' DEFAULT_RADIUS_METERS is gone: the radius is a rule of the policy version.
+    publish(Jurisdiction.objects.get(pk=DEFAULT_JURISDICTION_ID), {"default_radius_m": 250.0})
+    contact = ContactFactory(consenting=True)
+    place = Destination("Probation office", "1401 NE 68th Ave, Portland, OR 97213", *PORTLAND)
+    session = start_session(contact, destination=place, approved_by=StaffUserFactory())
+    check_in(session.id, EventReport(timezone.now(), Fix(PORTLAND[0], PORTLAND[1], 10.0)))
+    publish(Jurisdiction.objects.get(pk=DEFAULT_JURISDICTION_ID), {"default_radius_m": 50.0})  # changes nothing
     (row,) = exported(staff_client)
-    assert (row["Place"], row["Radius (m)"]) == ("Probation office", "250.0")
+    assert (row["Place"], row["Radius (m)"], row["Policy version"]) == (
+        "Probation office",
+        "250.0",
+        "Default policy v2",
+    )
 
 
 def test_the_place_is_the_destination_the_session_recorded(staff_client):
@@ -152,7 +190,8 @@ def test_a_timeout_has_no_position_and_no_distance(staff_client):
     ]
     for row in rows:
         assert (row["Latitude"], row["Longitude"], row["Accuracy (m)"], row["Distance (m)"]) == ("", "", "", "")
-        assert row["Radius (m)"] == "100.0"
+        # Recorded before judgements were stored with events: the radius then is not known.
+        assert (row["Radius (m)"], row["Reason"]) == ("", "gps_timeout")
 
 
 def test_a_denied_event_has_its_distance(staff_client):

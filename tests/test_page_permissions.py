@@ -21,6 +21,8 @@ from attendance.models import Session, SessionStatus
 from contacts.models import Contact
 from contacts.setup_links import make_set_password_link
 from meetings.models import Meeting
+from policies.models import Jurisdiction
+from policies.services import publish
 from tests.conftest import sign_in_attendee
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory
 
@@ -35,9 +37,13 @@ class World:
     contact: Contact = field(default_factory=lambda: ContactFactory(consenting=True))
     meeting: Meeting = field(default_factory=MeetingFactory)
     inactive_meeting: Meeting = field(default_factory=lambda: MeetingFactory(is_active=False))
+    # Without an open session, so that one may be opened for them at a destination.
+    other_contact: Contact = field(default_factory=lambda: ContactFactory(consenting=True))
+    jurisdiction: Jurisdiction = field(default_factory=lambda: Jurisdiction.objects.create(name="Drug Court"))
 
     def __post_init__(self) -> None:
         self.session: Session = SessionFactory(contact=self.contact, meeting=self.meeting, status=SessionStatus.ACTIVE)
+        publish(self.jurisdiction, {})
 
 
 # --- Staff pages -------------------------------------------------------------------------------
@@ -63,6 +69,9 @@ VIEW_CONTACT, ADD_CONTACT, CHANGE_CONTACT = "contacts.view_contact", "contacts.a
 VIEW_MEETING, ADD_MEETING, CHANGE_MEETING = "meetings.view_meeting", "meetings.add_meeting", "meetings.change_meeting"
 VIEW_SESSION, CHANGE_SESSION = "attendance.view_session", "attendance.change_session"
 VIEW_EVENT = "attendance.view_sessionevent"
+VIEW_JURISDICTION, ADD_JURISDICTION = "policies.view_jurisdiction", "policies.add_jurisdiction"
+CHANGE_JURISDICTION, PUBLISH = "policies.change_jurisdiction", "policies.add_policyversion"
+OPEN_AT_DESTINATION = (VIEW_CONTACT, VIEW_SESSION, CHANGE_SESSION)
 
 
 # The arguments of a page's URL.
@@ -77,6 +86,23 @@ def meeting(w: World) -> list:
 def meeting_day(w: World) -> str:
     """The local date of the meeting's (first) occurrence, which a cancellation names."""
     return w.meeting.start_time.astimezone(w.meeting.zone).date().isoformat()
+
+
+def jurisdiction(w: World) -> list:
+    return [w.jurisdiction.pk]
+
+
+def other_contact(w: World) -> list:
+    return [w.other_contact.pk]
+
+
+# A destination staff approve, as the contact page's form posts it.
+DESTINATION_FORM = {
+    "dest_name": "Cascadia Behavioral Health",
+    "dest_address": "847 NE 19th Ave, Portland, OR 97232",
+    "lat": "45.52891",
+    "lng": "-122.64668",
+}
 
 
 def session(w: World) -> list:
@@ -116,6 +142,16 @@ STAFF_PAGES = [
     StaffPage("contacts:withdraw_consent", (CHANGE_CONTACT,), args=contact),
     StaffPage("contacts:withdraw_consent", (CHANGE_CONTACT,), "post", args=contact, allowed_status=302),
     StaffPage("contacts:create_set_password_link", (CHANGE_CONTACT,), "post", args=contact),
+    StaffPage("contacts:open_session", OPEN_AT_DESTINATION, args=other_contact),
+    StaffPage("contacts:open_session", OPEN_AT_DESTINATION, "post", args=other_contact, data={"lat": "x"}),
+    StaffPage(
+        "contacts:open_session",
+        OPEN_AT_DESTINATION,
+        "post",
+        args=other_contact,
+        data=DESTINATION_FORM,
+        allowed_status=302,
+    ),
     StaffPage("meetings:list", (VIEW_MEETING,)),
     StaffPage("meetings:create", (ADD_MEETING,)),
     StaffPage("meetings:create", (ADD_MEETING,), "post", data=MEETING_FORM, allowed_status=302),
@@ -160,6 +196,28 @@ STAFF_PAGES = [
         data=lambda w: {"contact": w.contact.pk, "start": "2026-03-01", "end": "2026-03-07"},
     ),
     StaffPage("attendance:events_csv", (VIEW_SESSION, VIEW_EVENT)),
+    StaffPage("policies:list", (VIEW_JURISDICTION,)),
+    StaffPage("policies:detail", (VIEW_JURISDICTION,), args=jurisdiction),
+    StaffPage("policies:create", (VIEW_JURISDICTION, ADD_JURISDICTION)),
+    StaffPage(
+        "policies:create",
+        (VIEW_JURISDICTION, ADD_JURISDICTION),
+        "post",
+        data={"name": "Probation", "kind": "probation"},
+        allowed_status=302,
+    ),
+    StaffPage("policies:edit", (VIEW_JURISDICTION, CHANGE_JURISDICTION), args=jurisdiction),
+    StaffPage(
+        "policies:edit",
+        (VIEW_JURISDICTION, CHANGE_JURISDICTION),
+        "post",
+        args=jurisdiction,
+        data={"name": "Drug Court of Multnomah County", "kind": "court"},
+        allowed_status=302,
+    ),
+    StaffPage("policies:publish", (VIEW_JURISDICTION, PUBLISH), args=jurisdiction),
+    # Incomplete: the form again, nothing published.
+    StaffPage("policies:publish", (VIEW_JURISDICTION, PUBLISH), "post", args=jurisdiction, data={"notes": "x"}),
 ]
 
 
@@ -296,7 +354,7 @@ def test_attendee_and_public_pages(name, visitor, client, api_staff_user):
 
 # --- Every page is in a table -------------------------------------------------------------------
 
-STAFF_NAMESPACES = {"contacts", "meetings", "attendance"}
+STAFF_NAMESPACES = {"contacts", "meetings", "attendance", "policies"}
 
 
 def site_route_names() -> set[str]:

@@ -239,8 +239,18 @@ def test_each_event_shows_times_and_their_difference_position_distance_and_verdi
         lng=lng,
         accuracy=9,
         location_flag=LocationFlag.DENIED,
+        # The judgement as attendance.services stores it with the event.
+        verdict_reason=VerdictReason.OUTSIDE_RADIUS,
+        distance_m=300.0,
+        radius_m=100.0,
     )
-    SessionEventFactory(session=session, ts_server=server + dt.timedelta(minutes=1), timed_out=True)
+    SessionEventFactory(
+        session=session,
+        ts_server=server + dt.timedelta(minutes=1),
+        timed_out=True,
+        verdict_reason=VerdictReason.GPS_TIMEOUT,
+        radius_m=100.0,
+    )
     response = staff_client.get(session_url(session))
     page = html.unescape(response.content.decode())
     assert "3 min" in page  # received three minutes after the phone's time
@@ -257,9 +267,10 @@ def test_each_event_shows_times_and_their_difference_position_distance_and_verdi
     assert events[1].map_url is None
 
 
-def test_a_verdict_todays_radius_would_not_reach_is_shown_as_recorded_then(staff_client):
+def test_a_verdict_from_before_judgements_were_stored_says_so(staff_client):
     # A check-in granted 250 m out when the radius was larger (or by the legacy system), and a
-    # legacy timeout with the 0, 0 the legacy app stored for want of a NULL.
+    # legacy timeout with the 0, 0 the legacy app stored for want of a NULL: neither stored the
+    # rule it applied, so neither is re-judged with today's radius.
     meeting = MeetingFactory(radius_meters=100)
     session = SessionFactory(meeting=meeting, dest_lat=meeting.lat, dest_lng=meeting.lng, status="checked_in")
     lat, lng = offset_point(meeting.lat, meeting.lng, north_m=250, east_m=0)
@@ -268,14 +279,15 @@ def test_a_verdict_todays_radius_would_not_reach_is_shown_as_recorded_then(staff
 
     page = html.unescape(staff_client.get(session_url(session)).content.decode())
 
-    assert VerdictReason.LABELS[VerdictReason.GRANTED_WHEN_RECORDED] in page
+    assert VerdictReason.LABELS[VerdictReason.JUDGED_BY_LEGACY_SYSTEM] in page
     assert VerdictReason.LABELS[VerdictReason.WITHIN_RADIUS] not in page
+    assert "not recorded" in page  # the radius applied
     assert "0.000000, 0.000000 stored, not a fix" in page
     assert "mlat=0.0" not in page
 
 
 def test_a_verified_event_has_no_explanation(staff_client):
-    event = SessionEventFactory()
+    event = SessionEventFactory(verdict_reason=VerdictReason.WITHIN_RADIUS, distance_m=0.0, radius_m=100.0)
     (item,) = staff_client.get(session_url(event.session)).context["events"]
     assert item.explanation is None
     assert round(item.verdict.distance_m) == 0

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from attendance.models import LocationFlag, SessionStatus
+from attendance.outcomes import Outcome
 from attendance.queries import with_attendance
 from attendance.reports import Period, local_midnight
 from contacts.models import Contact, normalize_email
@@ -64,6 +65,7 @@ class SessionFilterForm(forms.Form):
     meeting = forms.UUIDField(label="Meeting id", required=False, widget=forms.HiddenInput)
     place = forms.CharField(label="Meeting or destination", required=False, max_length=200)
     status = forms.ChoiceField(label="Status", choices=[("", "Any"), *SessionStatus.choices], required=False)
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Any"), *Outcome.choices], required=False)
     flag = forms.ChoiceField(label="Check-in result", choices=[("", "Any"), *LocationFlag.choices], required=False)
     start = date_field("Started on or after", required=False)
     end = date_field("Started on or before", required=False)
@@ -103,6 +105,9 @@ class SessionFilterForm(forms.Form):
             sessions = sessions.filter(dest_name__icontains=data["place"])
         if data.get("status"):
             sessions = sessions.filter(status=data["status"])
+        if data.get("outcome"):
+            # The stored judgement (attendance.outcomes), by its plain column (ix_sessions_outcome).
+            sessions = sessions.filter(outcome=data["outcome"])
         if data.get("flag"):
             # The session's verdict, as its row shows it (attendance.queries), not any attempt's.
             sessions = with_attendance(sessions).filter(check_in_flag=data["flag"])

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.db.models import QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
+from attendance.services import Destination
 from contacts.fields import EmailAddressField
 from contacts.models import Contact
+from core.validators import validate_latitude, validate_longitude
 
 PHONE_CHARACTERS = "0123456789+-(). "
 YES_NO_ALL = [("yes", "Yes"), ("no", "No"), ("all", "All")]
@@ -106,3 +108,25 @@ class WithdrawConsentForm(forms.Form):
     note = forms.CharField(
         label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, if known."
     )
+
+
+class DestinationSessionForm(forms.Form):
+    """A place staff approve for one attendee's session (a court-approved treatment centre).
+    Field names follow attendance.services' errors, which name `dest_name`, `lat` or `lng`."""
+
+    dest_name = forms.CharField(label="Destination name", max_length=255)
+    dest_address = forms.CharField(label="Address", max_length=500)
+    lat = forms.FloatField(
+        label="Latitude",
+        validators=[validate_latitude],
+        help_text="Decimal degrees, north positive, for example 45.51934.",
+    )
+    lng = forms.FloatField(
+        label="Longitude",
+        validators=[validate_longitude],
+        help_text="Decimal degrees, east positive, for example -122.68307.",
+    )
+
+    def destination(self) -> Destination:
+        data = self.cleaned_data
+        return Destination(data["dest_name"].strip(), data["dest_address"].strip(), data["lat"], data["lng"])

@@ -11,6 +11,7 @@ from core.geo import coordinate_or_none
 from core.timezones import LocalDateTimeFormField
 from core.zones import known_zones
 from meetings.models import Meeting
+from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
 from staff.forms.schedule import CUSTOM, ScheduleFields, rule_from_words, words_from_rule
 
 # What a phone's date-and-time picker sends and expects: no seconds, no time zone (the meeting's).
@@ -39,6 +40,13 @@ class MinuteDateTimeField(LocalDateTimeFormField):
         return super().has_changed(initial, data)
 
 
+class JurisdictionChoiceField(forms.ModelChoiceField):
+    """A select that, when a submission leaves it out, keeps the meeting's (MeetingForm)."""
+
+    def has_changed(self, initial: object, data: object) -> bool:
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 class MeetingForm(ScheduleFields, forms.ModelForm):
     """Create or change a meeting. The model's validators (coordinate ranges, radius) and its
     clean() (end after start, a usable recurrence rule) do the checking, so the API and these
@@ -52,6 +60,7 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
         "lng",
         "time_zone",
         "radius_meters",
+        "jurisdiction",
         "start_time",
         "end_time",
         "repeat",
@@ -70,6 +79,7 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
             "lng",
             "time_zone",
             "radius_meters",
+            "jurisdiction",
             "start_time",
             "end_time",
             "recurrence",
@@ -77,8 +87,17 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
         }
-        field_classes = {"start_time": MinuteDateTimeField, "end_time": MinuteDateTimeField}
-        labels = {"start_time": "Starts", "end_time": "Ends", "recurrence": "Rule"}
+        field_classes = {
+            "start_time": MinuteDateTimeField,
+            "end_time": MinuteDateTimeField,
+            "jurisdiction": JurisdictionChoiceField,
+        }
+        labels = {
+            "start_time": "Starts",
+            "end_time": "Ends",
+            "recurrence": "Rule",
+            "jurisdiction": "Attendance rules of",
+        }
         help_texts = {
             "address": "As attendees will read it on the poster.",
             "lat": "Decimal degrees, north positive, for example 45.51934.",
@@ -95,6 +114,7 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
         self.fields["time_zone"].widget.attrs.update({"list": "time-zones", "autocomplete": "off"})
         self.fields["start_time"].label = "Starts (the first meeting)"
         self.initial.setdefault("repeat_days", [])
+        self._offer_jurisdictions()
         if self.instance.pk:
             self.initial.update(words_from_rule(self.instance.recurrence))
         stored_zone = self.instance.time_zone if self.instance.pk else ""
@@ -106,6 +126,28 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
             if stored is not None:
                 # Shown as the meeting's own clock reads it, not the site's.
                 self.initial[name] = timezone.localtime(stored, self.instance.zone).replace(tzinfo=None)
+
+    def _offer_jurisdictions(self) -> None:
+        """Active jurisdictions, and the meeting's own even if it was deactivated since. Not
+        required: a submission without it (a script, an older form) keeps the meeting's, or
+        gives a new one the default jurisdiction's rules."""
+        field = self.fields["jurisdiction"]
+        current = self.instance.jurisdiction_id if self.instance.pk else DEFAULT_JURISDICTION_ID
+        field.queryset = Jurisdiction.objects.filter(Q(is_active=True) | Q(pk=current)).order_by("name")
+        field.required = False
+        field.empty_label = None
+        field.help_text = (
+            "Whose rules judge attendance here (see Policies); a change applies to sessions opened from then."
+        )
+        self.initial.setdefault("jurisdiction", current)
+
+    def clean_jurisdiction(self) -> Jurisdiction:
+        chosen = self.cleaned_data.get("jurisdiction")
+        if chosen is not None:
+            return chosen
+        if self.instance.pk:
+            return self.instance.jurisdiction
+        return Jurisdiction.objects.get(pk=DEFAULT_JURISDICTION_ID)
 
     @property
     def zone_choices(self) -> list[str]:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<str:pk>/reactivate/", views.reactivate_contact, name="reactivate"),
     path("<str:pk>/consent/grant/", views.grant_consent, name="grant_consent"),
     path("<str:pk>/consent/withdraw/", views.withdraw_consent, name="withdraw_consent"),
+    path("<str:pk>/open-session/", views.open_destination_session, name="open_session"),
     path("<str:pk>/set-password-link/", views.create_set_password_link, name="create_set_password_link"),
 ]

@@ -1,6 +1,8 @@
 """Staff pages for attendance: the sessions list (and its events as CSV), a session's evidence,
 ending a session, and the attendance report (page and CSV)."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +12,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attendance import reports
-from attendance.models import Session
+from attendance.models import EventType, LocationFlag, Session
+from attendance.outcomes import scheduled_seconds
+from attendance.reports import EventEvidence
 from attendance.services import AttendanceError, end_session_by_staff
 from core.csv_files import csv_file
 from core.decorators import staff_view
@@ -55,14 +59,39 @@ def events_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def deciding_events(evidence: list[EventEvidence]) -> tuple[EventEvidence | None, EventEvidence | None]:
+    """The check-in and check-out the session's attendance rests on (attendance.queries' one
+    definition): the first verified check-in, else the latest attempt; the first check-out."""
+    check_ins = [item for item in evidence if item.event.type == EventType.CHECK_IN]
+    verified = (item for item in check_ins if item.event.location_flag == LocationFlag.GRANTED)
+    check_in = next(verified, check_ins[-1] if check_ins else None)
+    check_out = next((item for item in evidence if item.event.type == EventType.CHECK_OUT), None)
+    return check_in, check_out
+
+
 @require_GET
 @staff_view("attendance.view_session")
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = get_object_or_404(Session.objects.with_events(), pk=session_id)
+    session = get_object_or_404(
+        Session.objects.with_events().select_related("policy_version__jurisdiction", "destination_approved_by"),
+        pk=session_id,
+    )
+    evidence = reports.evidence_for(session)
+    check_in, check_out = deciding_events(evidence)
     context = {
         "section": "attendance",
         "session": session,
-        "events": reports.evidence_for(session),
+        "events": evidence,
+        "check_in": check_in,
+        "check_out": check_out,
+        "refused_attempts": list(session.refused_attempts.all()),
+        "attended": _seconds(session.seconds_attended),
+        # Stored when the session closes; while it runs, its occurrence's length.
+        "scheduled": _seconds(
+            session.seconds_scheduled
+            if session.seconds_scheduled is not None
+            else scheduled_seconds(session.occurrence_start, session.occurrence_end)
+        ),
         "contact_url": reverse("contacts:detail", args=[session.contact_id]),
         "meeting_url": reverse("meetings:detail", args=[session.meeting_id]) if session.meeting_id else None,
         "destination_map_url": reports.map_url(session.dest_lat, session.dest_lng),
@@ -122,6 +151,10 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     name = slugify(contact.full_name or contact.email) or "contact"
     response["Content-Disposition"] = f'attachment; filename="attendance-{name}-{period.start}-{period.end}.csv"'
     return response
+
+
+def _seconds(value: int | None) -> dt.timedelta | None:
+    return None if value is None else dt.timedelta(seconds=value)
 
 
 def _default_period() -> dict:

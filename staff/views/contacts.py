@@ -7,10 +7,11 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from attendance.models import LocationFlag, Session, SessionStatus
 from attendance.queries import with_attendance
+from attendance.services import AttendanceError, start_session
 from contacts.models import ConsentChange, Contact
 from contacts.setup_links import LINK_LIFETIME, make_set_password_link
 from core.decorators import staff_view
@@ -21,11 +22,15 @@ from core.races import save_form
 from staff.forms.contacts import (
     ContactFilterForm,
     ContactForm,
+    DestinationSessionForm,
     GrantConsentForm,
     WithdrawConsentForm,
 )
 from staff.views import activation
 
+# Opening a session at a destination records attendance for the attendee, as ending one does
+# (staff.views.attendance.session_end): the same permission, and those to see the result.
+OPEN_AT_DESTINATION = ("contacts.view_contact", "attendance.view_session", "attendance.change_session")
 PAGE_SIZE = 50
 # A search matching more is not a search: staff are asked to type more of it.
 MAX_SEARCH_RESULTS = 500
@@ -101,6 +106,7 @@ def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "contact": contact,
         "consent_changes": contact.consent_changes.select_related("recorded_by"),
         "changes": changes_for(contact),
+        "may_open_session": request.user.has_perms(OPEN_AT_DESTINATION),
     }
     # Attendance is shown to those who may read sessions: a contacts-only role sees none of it.
     if request.user.has_perm("attendance.view_session"):
@@ -195,3 +201,26 @@ def create_set_password_link(request: HttpRequest, pk: str) -> HttpResponse:
         "lifetime_hours": int(LINK_LIFETIME.total_seconds() // 3600),
     }
     return render(request, "contacts/set_password_link.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(*OPEN_AT_DESTINATION)
+def open_destination_session(request: HttpRequest, pk: str) -> HttpResponse:
+    """Open a session for the contact at a place staff approve (attendance.services.start_session
+    with `approved_by`); attendees cannot choose a destination themselves."""
+    contact = get_object_or_404(Contact, pk=pk)
+    form = DestinationSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = start_session(contact, destination=form.destination(), approved_by=request.user)
+        except AttendanceError as error:
+            field = error.context.get("field")
+            form.add_error(field if field in form.fields else None, error.detail)
+        else:
+            messages.success(
+                request,
+                f"Session opened for {contact} at {session.dest_name}: their check-in there is judged against "
+                f"a radius of {session.radius_m:g} m.",
+            )
+            return redirect("attendance:session", session_id=session.id)
+    return render(request, "contacts/open_session.html", {"section": "contacts", "contact": contact, "form": form})

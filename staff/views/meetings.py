@@ -54,7 +54,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 @staff_view("meetings.view_meeting")
 def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    meeting = get_object_or_404(Meeting.objects.prefetch_related("cancellations"), pk=pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("jurisdiction").prefetch_related("cancellations"), pk=pk)
     context = {
         "section": "meetings",
         "meeting": meeting,
