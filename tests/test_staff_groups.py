@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
+from policies.models import DEFAULT_JURISDICTION_ID
 from tests.factories import ContactFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,8 @@ def member_of(name: str):
 def test_running_twice_changes_nothing():
     call_command("create_staff_groups", stdout=StringIO())
     call_command("create_staff_groups", stdout=StringIO())
-    assert Group.objects.count() == 2
-    assert Group.objects.get(name="Read-only reviewers").permissions.count() == 4
+    assert Group.objects.count() == 3
+    assert Group.objects.get(name="Read-only reviewers").permissions.count() == 6
 
 
 def test_a_case_manager_manages_contacts(client):
@@ -38,3 +39,17 @@ def test_a_reviewer_reads_but_changes_nothing(client):
     assert client.get(reverse("contacts:detail", args=[contact.pk])).status_code == 200
     assert client.get(reverse("contacts:add")).status_code == 403
     assert client.get(reverse("meetings:create")).status_code == 403
+
+
+def test_case_managers_and_reviewers_read_the_policies_but_do_not_publish(client):
+    for role in ("Case managers", "Read-only reviewers"):
+        client.force_login(member_of(role))
+        assert client.get(reverse("policies:detail", args=[DEFAULT_JURISDICTION_ID])).status_code == 200
+        assert client.get(reverse("policies:publish", args=[DEFAULT_JURISDICTION_ID])).status_code == 403
+
+
+def test_policy_administrators_publish_versions_and_add_jurisdictions(client):
+    client.force_login(member_of("Policy administrators"))
+    assert client.get(reverse("policies:publish", args=[DEFAULT_JURISDICTION_ID])).status_code == 200
+    assert client.get(reverse("policies:create")).status_code == 200
+    assert client.get(reverse("contacts:add")).status_code == 403

@@ -18,18 +18,32 @@ ROLES: dict[str, list[str]] = {
         "attendance.view_session",
         "attendance.change_session",
         "attendance.view_sessionevent",
+        # The rules sessions are judged by: case managers read them, and tell a court which apply.
+        "policies.view_jurisdiction",
+        "policies.view_policyversion",
     ],
     "Read-only reviewers": [
         "meetings.view_meeting",
         "contacts.view_contact",
         "attendance.view_session",
         "attendance.view_sessionevent",
+        "policies.view_jurisdiction",
+        "policies.view_policyversion",
+    ],
+    # Who sets the rules: adds jurisdictions and publishes their policy versions (a supervisor,
+    # or the program's compliance officer). Versions are never changed, only succeeded.
+    "Policy administrators": [
+        "policies.view_jurisdiction",
+        "policies.add_jurisdiction",
+        "policies.change_jurisdiction",
+        "policies.view_policyversion",
+        "policies.add_policyversion",
     ],
 }
 
 
 class Command(BaseCommand):
-    help = "Create or update the staff groups (Case managers, Read-only reviewers). Safe to run again."
+    help = "Create or update the staff groups (Case managers, Read-only reviewers, Policy administrators). Safe to run again."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
