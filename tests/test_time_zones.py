@@ -265,7 +265,10 @@ def test_form_a_moved_meeting_reads_the_times_in_its_new_zone(client):
 
 
 def test_the_phone_pages_answer_gives_the_meetings_local_time(client):
-    meeting = MeetingFactory(lat=BOSTON[0], lng=BOSTON[1])
+    seven_pm_in_boston = dt.datetime(2026, 12, 4, 0, 0, tzinfo=dt.UTC)
+    meeting = MeetingFactory(
+        lat=BOSTON[0], lng=BOSTON[1], start_time=seven_pm_in_boston, end_time=seven_pm_in_boston + dt.timedelta(hours=1)
+    )
     contact = ContactFactory(consenting=True)
     with time_machine.travel(dt.datetime(2026, 12, 4, 0, 2, tzinfo=dt.UTC), tick=False):
         browser = client.session
