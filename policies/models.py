@@ -15,10 +15,10 @@ from django.db.models import Q
 
 from core.db import IdField, audit_trail, created_at_field, updated_at_field
 
-# The jurisdiction and version that exist from the start (created by migration 0001), with fixed
-# ids so that migrations of other apps can point at them.
-DEFAULT_JURISDICTION_ID = "00000000-0000-4000-8000-000000000001"
-DEFAULT_VERSION_ID = "00000000-0000-4000-8000-000000000002"
+# The jurisdiction and version that exist from the start (policies.defaults), with fixed ids so
+# that other apps' columns can default to them; named here as well, with the models.
+from policies.defaults import DEFAULT_JURISDICTION_ID as DEFAULT_JURISDICTION_ID
+from policies.defaults import DEFAULT_VERSION_ID as DEFAULT_VERSION_ID
 
 
 class ImmutableVersionError(Exception):
