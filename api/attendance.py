@@ -30,7 +30,9 @@ from api.common import PAST_THE_LAST_PAGE
 from api.filters import EventFilter, SessionFilter
 from attendance import services
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.outcomes import Outcome, Reason
 from attendance.services import (
+    AttendanceError,
     Destination,
     EventReport,
     Fix,
@@ -112,6 +114,17 @@ class VerdictReasonField(NamedChoiceField):
     choice_set = list(VerdictReason.LABELS.items())
 
 
+@named_enum("Outcome", Outcome.choices)
+class OutcomeField(NamedChoiceField):
+    choice_set = Outcome.choices
+
+
+# "AttendanceReason", not "Reason": the verdict's reasons are another enum (VerdictReason).
+@named_enum("AttendanceReason", Reason.choices)
+class AttendanceReasonField(NamedChoiceField):
+    choice_set = Reason.choices
+
+
 def number_in(validator: RangeValidator, **kwargs: Any) -> Number:
     """A number within the range `validator` allows, with its bounds in the OpenAPI document
     and its message in the field's errors."""
@@ -140,10 +153,17 @@ class SessionStartSerializer(serializers.Serializer):
         required=False,
         help_text="The meeting attended; its name, address and position become the destination.",
     )
-    dest_name = serializers.CharField(max_length=255, required=False, help_text="Without a meeting: the place.")
-    dest_address = serializers.CharField(max_length=500, required=False, help_text="Without a meeting: its address.")
-    dest_lat = number_in(validate_latitude, required=False, help_text="Without a meeting: latitude.")
-    dest_lng = number_in(validate_longitude, required=False, help_text="Without a meeting: longitude.")
+    dest_name = serializers.CharField(
+        max_length=255,
+        required=False,
+        help_text="Staff only, without a meeting: the place staff approved (e.g. a treatment centre). An attendee "
+        "sending any dest_* field is refused (403 `destination_requires_staff`).",
+    )
+    dest_address = serializers.CharField(
+        max_length=500, required=False, help_text="Staff only, without a meeting: its address."
+    )
+    dest_lat = number_in(validate_latitude, required=False, help_text="Staff only, without a meeting: latitude.")
+    dest_lng = number_in(validate_longitude, required=False, help_text="Staff only, without a meeting: longitude.")
     contact_id = uuid_reference(
         Contact.objects.all(),
         source="contact",
@@ -152,11 +172,22 @@ class SessionStartSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data: object) -> dict:
-        # Refused before the contact is looked up, so an attendee cannot learn which ids exist.
-        if isinstance(data, Mapping) and "contact_id" in data and is_attendee(self.context["request"].user):
-            raise serializers.ValidationError(
-                {"contact_id": ["Attendees start sessions for themselves; leave contact_id out."]}
-            )
+        # Refused before anything is looked up, so an attendee cannot learn which ids exist.
+        if isinstance(data, Mapping) and is_attendee(self.context["request"].user):
+            given = [name for name in DESTINATION_FIELDS if name in data]
+            if given:
+                # The service's own refusal (start_session without approved_by), raised before the
+                # body is read any further: whatever else it holds, the answer is this 403.
+                raise AttendanceError(
+                    AttendanceError.DESTINATION_REQUIRES_STAFF,
+                    f"Only staff can open a session at a destination; leave {', '.join(given)} out and "
+                    "give the meeting_id of the meeting you attend.",
+                    field=given[0],
+                )
+            if "contact_id" in data:
+                raise serializers.ValidationError(
+                    {"contact_id": ["Attendees start sessions for themselves; leave contact_id out."]}
+                )
         return super().to_internal_value(data)
 
     def validate(self, attrs: dict) -> dict:
@@ -165,6 +196,10 @@ class SessionStartSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {name: ["Give either meeting_id or a destination, not both."] for name in ["meeting_id", *given]}
             )
+        user = self.context["request"].user
+        if "meeting" not in attrs and is_attendee(user):
+            # (An attendee's dest_* fields were refused in to_internal_value.)
+            raise serializers.ValidationError({"meeting_id": ["Required: the meeting you attend."]})
         if "meeting" not in attrs and len(given) < len(DESTINATION_FIELDS):
             missing = [name for name in DESTINATION_FIELDS if name not in attrs]
             errors = {name: ["Required when no meeting_id is given."] for name in missing}
@@ -172,7 +207,6 @@ class SessionStartSerializer(serializers.Serializer):
                 errors["meeting_id"] = ["Give a meeting_id, or dest_name, dest_address, dest_lat and dest_lng."]
             raise serializers.ValidationError(errors)
 
-        user = self.context["request"].user
         if is_attendee(user):
             attrs["contact"] = user.contact
         elif "contact" not in attrs:
@@ -232,11 +266,21 @@ class ActiveSessionQuerySerializer(serializers.Serializer):
 
 
 class VerificationSerializer(serializers.Serializer):
-    """Why the server decided `location_flag` as it did."""
+    """Why the server decided `location_flag` as it did, as stored with the event when it was
+    judged (never recomputed with today's rules)."""
 
-    reason = VerdictReasonField()
+    reason = VerdictReasonField(
+        help_text="`judged_by_legacy_system` for an event recorded before judgements were stored with events."
+    )
     explanation = serializers.CharField(help_text="The reason in words, for the attendee.")
-    radius_m = serializers.FloatField(help_text="The check-in radius that applies to the session, in metres.")
+    distance_m = serializers.FloatField(
+        allow_null=True, help_text="From the place, in metres, as judged; null without a position."
+    )
+    radius_m = serializers.FloatField(
+        allow_null=True,
+        help_text="The radius applied when the event was judged, in metres; null for an event judged by the "
+        "legacy system (the radius it applied was not recorded).",
+    )
 
 
 class CurrentSessionStatusField(serializers.Field):
@@ -276,7 +320,21 @@ class EventSerializer(serializers.Serializer):
     session_status = CurrentSessionStatusField(
         help_text="The session's status now: after this event, in the answer to the request that recorded it."
     )
+    policy_version_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="The policy version that judged the event; null for one judged by the legacy system.",
+    )
     verification = serializers.SerializerMethodField()
+    delay_s = serializers.SerializerMethodField(
+        help_text="Seconds from the phone's time (`ts_client`) to the server's receipt (`ts_server`); negative when "
+        "the phone's clock was ahead."
+    )
+    sent_late = serializers.BooleanField(
+        read_only=True,
+        help_text="The event reached the server later than the policy version allows: it is placed at `ts_client` "
+        "and the session cannot count as attended on its strength until a staff review.",
+    )
 
     def session_of(self, event: SessionEvent) -> Session:
         return self.context.get("session") or event.session
@@ -292,7 +350,55 @@ class EventSerializer(serializers.Serializer):
     @extend_schema_field(VerificationSerializer)
     def get_verification(self, event: SessionEvent) -> dict:
         verdict = self.verdict_of(event)
-        return {"reason": verdict.reason, "explanation": verdict.explanation, "radius_m": verdict.radius_m}
+        return {
+            "reason": verdict.reason,
+            "explanation": verdict.explanation,
+            "distance_m": verdict.distance_m,
+            "radius_m": verdict.radius_m,
+        }
+
+    @extend_schema_field(serializers.FloatField())
+    def get_delay_s(self, event: SessionEvent) -> float:
+        return event.delay.total_seconds()
+
+
+class AttendanceSerializer(serializers.Serializer):
+    """Whether the session counts as attended (attendance.outcomes.judge), as stored when it closed."""
+
+    outcome = OutcomeField(
+        help_text="`attended`, `partial` (a verified check-in, with reasons), `not_verified` (no verified "
+        "check-in) or `open` (still running)."
+    )
+    reasons = serializers.ListField(child=AttendanceReasonField(), help_text="Why it is not `attended`, in order.")
+    minutes_attended = serializers.IntegerField(
+        allow_null=True, help_text="Check-in to check-out, within the scheduled time; null without both."
+    )
+    minutes_scheduled = serializers.IntegerField(
+        allow_null=True, help_text="The occurrence's length; null without a start and an end time."
+    )
+
+    def to_representation(self, session: Session) -> dict:
+        attendance = session.attendance
+        return {
+            "outcome": attendance.outcome.value,
+            "reasons": [reason.value for reason in attendance.reasons],
+            "minutes_attended": attendance.minutes_attended,
+            "minutes_scheduled": attendance.minutes_scheduled,
+        }
+
+
+class RefusedAttemptSerializer(serializers.Serializer):
+    """A well-formed event a rule refused, kept as evidence; it changed nothing."""
+
+    id = serializers.UUIDField(read_only=True)
+    type = EventTypeField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text="Why it was refused: the error `code` the phone got.")
+    detail = serializers.CharField(read_only=True, help_text="What the attendee was told.")
+    ts_client = serializers.DateTimeField(read_only=True, label="Client time")
+    ts_server = serializers.DateTimeField(read_only=True, label="Server time")
+    lat = serializers.FloatField(read_only=True, allow_null=True, label="Latitude")
+    lng = serializers.FloatField(read_only=True, allow_null=True, label="Longitude")
+    accuracy = serializers.FloatField(read_only=True, allow_null=True, label="GPS accuracy (m)")
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -300,7 +406,14 @@ class SessionSerializer(serializers.ModelSerializer):
     contact_id = serializers.UUIDField(read_only=True)
     meeting_id = serializers.UUIDField(read_only=True, allow_null=True)
     status = SessionStatusField(read_only=True)
-    radius_m = serializers.SerializerMethodField(help_text="The check-in radius that applies, in metres.")
+    radius_m = serializers.SerializerMethodField(
+        help_text="The check-in radius fixed when the session opened, in metres (for sessions from before it was "
+        "recorded: the meeting's, or the policy's radius for a place without a meeting)."
+    )
+    policy_version_id = serializers.UUIDField(
+        read_only=True, help_text="The policy version in force when the session opened, which judges it."
+    )
+    attendance = AttendanceSerializer(source="*", read_only=True)
     occurrence_start = serializers.DateTimeField(
         read_only=True,
         allow_null=True,
@@ -327,7 +440,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "dest_lng",
             "occurrence_start",
             "occurrence_end",
+            "policy_version_id",
             "radius_m",
+            "attendance",
             "session_notes",
             "created_at",
             "updated_at",
@@ -341,15 +456,22 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class SessionDetailSerializer(SessionSerializer):
     events = EventSerializer(many=True, read_only=True, help_text="Oldest first (by server time).")
+    refused_attempts = RefusedAttemptSerializer(
+        many=True,
+        read_only=True,
+        help_text="Events sent for this session that a rule refused (check-in not open yet, a session already "
+        "ended...), oldest first; they changed nothing.",
+    )
 
     class Meta(SessionSerializer.Meta):
-        fields = [*SessionSerializer.Meta.fields, "events"]
+        fields = [*SessionSerializer.Meta.fields, "events", "refused_attempts"]
         read_only_fields = fields
 
 
 def error(description: str) -> OpenApiResponse:
     # The body is the shared Error schema (api.common.document_shared_answers), whose
-    # `session_id`, `event_id` and `status` are these operations' context fields.
+    # `session_id`, `event_id`, `status`, `field`, `opens_at` and `ended_at` are these
+    # operations' context fields.
     return OpenApiResponse(description=description)
 
 
@@ -365,7 +487,12 @@ EVENT_RESPONSES = {
     401: UNAUTHENTICATED,
     403: error("`consent_required`: the attendee has not consented to sharing their location; or not permitted."),
     404: NOT_FOUND,
-    409: error("`invalid_transition` (not possible in the session's status) or `event_id_conflict`."),
+    409: error(
+        "`invalid_transition` (not possible in the session's status, with `status`), `event_id_conflict` (with "
+        "`event_id`), `meeting_inactive`, `contact_inactive`; for a check-in, `check_in_not_open` (before the "
+        "window opens, with `opens_at`) or `check_in_closed` (after the meeting ended, with `ended_at`). A refused "
+        "well-formed event (every 409 but `event_id_conflict`) is kept in the session's `refused_attempts`."
+    ),
     429: error(
         "`throttled`: too many events from this attendee (all their tokens and their phone page together) or "
         "from this address; wait for `Retry-After` seconds."
@@ -416,7 +543,14 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = SessionFilter
 
     def get_queryset(self) -> QuerySet[Session]:
-        return self._visible(Session.objects.select_related("meeting")).order_by("-created_at", "-id")
+        # The policy version for radius_for() on sessions from before the radius was stored.
+        sessions = Session.objects.select_related("meeting", "policy_version")
+        return self._visible(sessions).order_by("-created_at", "-id")
+
+    def _with_evidence(self) -> QuerySet[Session]:
+        """The sessions the caller may see, with what the detail shows loaded up front."""
+        sessions = Session.objects.with_events().select_related("policy_version").prefetch_related("refused_attempts")
+        return self._visible(sessions)
 
     def _visible(self, sessions: QuerySet[Session]) -> QuerySet[Session]:
         """The sessions the caller may see: an attendee's own, or all of them for staff."""
@@ -435,22 +569,32 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=SessionStartSerializer,
         responses={
             201: SessionSerializer,
-            400: error("Invalid input (`invalid`, naming the fields), or `invalid_position`."),
+            400: error("Invalid input (`invalid`, naming the fields), or `invalid_position` (with `field`)."),
             401: UNAUTHENTICATED,
-            403: error("Not permitted."),
+            403: error(
+                "`destination_requires_staff` (with `field`): an attendee sent a `dest_*` field; only staff open a "
+                "session at a destination. Or staff without the permission to add sessions (`permission_denied`)."
+            ),
             409: error(
-                "`open_session_exists` (with `session_id`: check out of it or end it first), "
-                "`meeting_inactive` or `contact_inactive`."
+                "`open_session_exists` (with `session_id`: check out of it or end it first), `meeting_inactive`, "
+                "`contact_inactive`, `no_occurrence` (the meeting does not meet today, or today's meeting is "
+                "cancelled), `check_in_closed` (today's meeting has ended, with `ended_at`) or `no_policy` (no "
+                "policy version of the meeting's jurisdiction is in force)."
             ),
         },
     )
     def create(self, request: Request) -> Response:
-        """With `meeting_id` (the destination is copied from the meeting) or with a destination."""
+        """With `meeting_id` (the destination is copied from the meeting), or, for staff only, with
+        `contact_id` and a destination (`dest_*`) that the staff member approves: the session
+        records who approved it. An attendee cannot choose a destination."""
         form = SessionStartSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
         session = services.start_session(
-            data["contact"], meeting=data.get("meeting"), destination=data.get("destination")
+            data["contact"],
+            meeting=data.get("meeting"),
+            destination=data.get("destination"),
+            approved_by=request.user if is_staff(request.user) else None,
         )
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
@@ -468,12 +612,12 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request)
 
     @extend_schema(
-        summary="A session with its events",
+        summary="A session with its events and refused attempts",
         responses={200: SessionDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        """The session and its events, oldest first."""
-        session = self._visible(Session.objects.with_events()).filter(pk=pk).first()
+        """The session, its events and its refused attempts, oldest first."""
+        session = self._with_evidence().filter(pk=pk).first()
         if session is None:
             raise SessionNotFound(pk)
         return Response(SessionDetailSerializer(session).data)
@@ -500,7 +644,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """The caller's open session (`active` or `checked_in`), with its events."""
         query = ActiveSessionQuerySerializer(data=request.query_params, context={"staff": is_staff(request.user)})
         query.is_valid(raise_exception=True)
-        sessions = self._visible(Session.objects.with_events()).open()
+        sessions = self._with_evidence().open()
         contact_id = query.validated_data.get("contact_id")
         if contact_id is not None:
             sessions = sessions.filter(contact_id=str(contact_id))

@@ -88,7 +88,7 @@ ERROR_SCHEMA = {
         "code": {
             "type": "string",
             "description": "For programs, e.g. `invalid`, `parse_error`, `not_authenticated`, `not_found`, "
-            "`invalid_transition`, `consent_required`, `throttled`, `service_unavailable`.",
+            "`invalid_transition`, `consent_required`, `check_in_not_open`, `throttled`, `service_unavailable`.",
         },
         "errors": {
             "type": "object",
@@ -104,8 +104,21 @@ ERROR_SCHEMA = {
         "event_id": {"type": "string", "format": "uuid", "description": "With `event_id_conflict`: the id reused."},
         "field": {
             "type": "string",
-            "description": "With a refused schedule change (`no_occurrence`, `already_cancelled`, `not_cancelled`, "
-            "`reason_required`): the request field at fault, such as `date` or `reason`.",
+            "description": "The request field at fault: with a refused schedule change (`no_occurrence`, "
+            "`already_cancelled`, `not_cancelled`, `reason_required`), such as `date` or `reason`; with a refused "
+            "report (`ts_client_without_offset`, `invalid_position`, ...); with `destination_requires_staff` "
+            "(`dest_name`); with a refused policy version (`effective_in_past`, `not_after_latest`, "
+            "`invalid_rule`), such as `effective_from` or `min_stay_percent`.",
+        },
+        "opens_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "With `check_in_not_open`: when the check-in window opens.",
+        },
+        "ended_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "With `check_in_closed`: when the meeting ended and check-in closed.",
         },
         "status": {
             "allOf": [{"$ref": "#/components/schemas/SessionStatus"}],

@@ -1,6 +1,6 @@
 """Query filters for the sessions and events lists.
 
-Every filter parses its value strictly: a malformed id, an unknown status or a date that is
+Every filter parses its value strictly: a malformed id, an unknown status or outcome, or a date that is
 not ISO 8601 answers 400 naming the parameter, rather than an empty list that would look like
 "no attendance". Time ranges are half-open (`after` inclusive, `before` exclusive), so that
 consecutive ranges never count a row twice.
@@ -12,6 +12,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.outcomes import Outcome
 from core.timezones import LocalDateTimeFormField
 
 
@@ -43,6 +44,10 @@ class SessionFilter(django_filters.FilterSet):
     contact_id = django_filters.UUIDFilter(field_name="contact", help_text="Only this contact's sessions.")
     meeting_id = django_filters.UUIDFilter(field_name="meeting", help_text="Only sessions at this meeting.")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices, help_text="Only sessions in this status.")
+    outcome = django_filters.ChoiceFilter(
+        choices=Outcome.choices,
+        help_text="Only sessions with this outcome (`attended`, `partial`, `not_verified`, or `open` while they run).",
+    )
     created_after = IsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
@@ -56,7 +61,7 @@ class SessionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Session
-        fields = ["contact_id", "meeting_id", "status", "created_after", "created_before"]
+        fields = ["contact_id", "meeting_id", "status", "outcome", "created_after", "created_before"]
 
 
 class EventFilter(django_filters.FilterSet):

@@ -39,6 +39,7 @@ from meetings.models import CancelledOccurrence, Meeting, MeetingQuerySet
 from meetings.occurrences import Occurrence, occurrences
 from meetings.recurrence import to_instant
 from meetings.services import cancel_occurrence, restore_occurrence
+from policies.models import Jurisdiction
 
 DEFAULT_RADIUS_KM = 5.0
 # Far enough to cover a metropolitan area or a rural county; a "nearby" search wider than this
@@ -65,7 +66,7 @@ MEETING_FIELDS = [
     "updated_at",
     "distance_m",
 ]
-STAFF_ONLY_FIELDS = ["qr_code", "created_by"]
+STAFF_ONLY_FIELDS = ["qr_code", "created_by", "jurisdiction_id"]
 
 
 def distance_field() -> serializers.FloatField:
@@ -149,6 +150,15 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
         ),
         error_messages={"invalid": "Use 8 to 100 letters, digits, '-' or '_'."},
     )
+    jurisdiction_id = serializers.PrimaryKeyRelatedField(
+        source="jurisdiction",
+        queryset=Jurisdiction.objects.filter(is_active=True),
+        pk_field=serializers.UUIDField(format="hex_verbose"),
+        required=False,
+        help_text="Whose attendance rules apply here (GET /api/v1/jurisdictions/): an active jurisdiction. Left "
+        "out on create: the default jurisdiction. Sessions keep the policy version they opened under.",
+        error_messages={"does_not_exist": "No active jurisdiction has this id."},
+    )
 
     class Meta:
         model = Meeting
@@ -212,6 +222,9 @@ class MeetingReadSchema(StaffMeetingSerializer):
     )
     created_by = serializers.CharField(
         required=False, allow_null=True, help_text="Staff only: the id of the staff user who created the meeting."
+    )
+    jurisdiction_id = serializers.UUIDField(
+        required=False, help_text="Staff only: whose attendance rules apply here (GET /api/v1/jurisdictions/)."
     )
     recurrence = RecurrenceField(read_only=True)
 

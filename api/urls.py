@@ -9,12 +9,14 @@ from api.access import TokenView
 from api.attendance import EventViewSet, SessionViewSet
 from api.contacts import ConsentView, ContactViewSet, MeView
 from api.meetings import MeetingViewSet
+from api.policies import JurisdictionViewSet
 
 router = SimpleRouter()
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("events", EventViewSet, basename="event")
+router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

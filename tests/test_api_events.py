@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from attendance.models import EventType, LocationFlag, SessionEvent, SessionStatus
 from core.geo import offset_point
+from policies.models import DEFAULT_VERSION_ID
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,10 @@ EVENT_FIELDS = {
     "notes",
     "created_at",
     "session_status",
+    "policy_version_id",
     "verification",
+    "delay_s",
+    "sent_late",
 }
 
 
@@ -60,6 +64,7 @@ def test_no_endpoint_changes_or_deletes_an_event(staff_api, event, method):
 def test_the_list_is_newest_first_with_the_servers_verdict(staff_api, event):
     session = event.session
     far = offset_point(session.dest_lat, session.dest_lng, north_m=400, east_m=0)
+    # Judged as attendance.services stores it: the version, the reason, the distance, the radius.
     later = SessionEventFactory(
         session=session,
         type=EventType.LOCATION_UPDATE,
@@ -67,6 +72,10 @@ def test_the_list_is_newest_first_with_the_servers_verdict(staff_api, event):
         lat=far[0],
         lng=far[1],
         ts_server=timezone.now() + dt.timedelta(minutes=1),
+        policy_version_id=DEFAULT_VERSION_ID,
+        verdict_reason="outside_radius",
+        distance_m=400.0,
+        radius_m=session.meeting.radius_meters,
     )
     body = staff_api.get(EVENTS).json()
     assert body["count"] == 2
@@ -74,8 +83,12 @@ def test_the_list_is_newest_first_with_the_servers_verdict(staff_api, event):
     assert (newest["id"], oldest["id"]) == (later.pk, event.pk)
     assert set(newest) == EVENT_FIELDS
     assert (newest["location_flag"], newest["verification"]["reason"]) == ("denied", "outside_radius")
-    assert newest["distance_m"] == pytest.approx(400, abs=1)
+    assert newest["distance_m"] == newest["verification"]["distance_m"] == 400.0
     assert newest["verification"]["radius_m"] == session.meeting.radius_meters
+    assert newest["policy_version_id"] == DEFAULT_VERSION_ID
+    # The factory's check-in was stored without a judgement: the legacy system's.
+    assert (oldest["verification"]["reason"], oldest["verification"]["radius_m"]) == ("judged_by_legacy_system", None)
+    assert oldest["policy_version_id"] is None
     assert (oldest["session_id"], oldest["session_status"], oldest["notes"]) == (
         session.pk,
         "checked_in",

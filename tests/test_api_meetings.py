@@ -34,7 +34,7 @@ PUBLIC_FIELDS = {
     "updated_at",
     "distance_m",
 }
-STAFF_FIELDS = PUBLIC_FIELDS | {"qr_code", "created_by"}
+STAFF_FIELDS = PUBLIC_FIELDS | {"qr_code", "created_by", "jurisdiction_id"}
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -654,7 +654,7 @@ def test_schema_documents_the_list_parameters_and_the_staff_only_fields(api_clie
 
     meeting = schema["components"]["schemas"]["Meeting"]
     assert set(meeting["properties"]) == STAFF_FIELDS
-    assert {"qr_code", "created_by"}.isdisjoint(meeting["required"])
+    assert {"qr_code", "created_by", "jurisdiction_id"}.isdisjoint(meeting["required"])
     assert meeting["properties"]["distance_m"]["nullable"] is True
 
     assert "/api/v1/meetings/qr/{qr_code}/" in schema["paths"]

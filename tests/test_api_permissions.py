@@ -11,6 +11,9 @@ what the endpoint does. The personas (tests/conftest.py, persona_client):
 - viewer: a staff token with the view permissions only;
 - staff_without_permissions: a staff token without any model permission;
 - non_staff_user: a user signed in by session who holds every API permission but is not staff.
+
+Superusers, the only ones who create jurisdictions and publish policy versions, are checked in
+tests/test_api_jurisdictions.py.
 """
 
 import datetime as dt
@@ -24,6 +27,7 @@ from attendance.models import Session, SessionEvent, SessionStatus
 from contacts.models import Contact
 from meetings.models import CancelledOccurrence, Meeting
 from meetings.services import cancel_occurrence
+from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction, PolicyVersion
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +139,10 @@ REQUESTS = {
     "event replace": Request("put", EVENT, FLAG),
     "event update": Request("patch", EVENT, FLAG),
     "event delete": Request("delete", EVENT),
+    "jurisdictions list": Request("get", "jurisdictions/"),
+    "jurisdiction detail": Request("get", f"jurisdictions/{DEFAULT_JURISDICTION_ID}/"),
+    "jurisdiction create": Request("post", "jurisdictions/", {"name": "Multnomah County Circuit Court"}),
+    "policy version publish": Request("post", f"jurisdictions/{DEFAULT_JURISDICTION_ID}/versions/", {"notes": "x"}),
     "schema": Request("get", "schema/", content_type="application/vnd.oai.openapi; charset=utf-8"),
 }
 
@@ -192,6 +200,11 @@ EXPECTED = {
     "event replace":               (401, 403, 403,  405,  403,  403,  403),
     "event update":                (401, 403, 403,  405,  403,  403,  403),
     "event delete":                (401, 403, 403,  405,  403,  403,  403),
+    # Every staff member reads the rules; only superusers write them (403 for everyone here).
+    "jurisdictions list":          (401, 403, 403,  200,  200,  200,  403),
+    "jurisdiction detail":         (401, 403, 403,  200,  200,  200,  403),
+    "jurisdiction create":         (401, 403, 403,  403,  403,  403,  403),
+    "policy version publish":      (401, 403, 403,  403,  403,  403,  403),
     "schema":                      (200, 200, 200,  200,  200,  200,  200),
 }
 # fmt: on
@@ -199,7 +212,7 @@ EXPECTED = {
 
 def stored() -> list[list[dict]]:
     """Every row an endpoint could change."""
-    models = (Contact, Meeting, CancelledOccurrence, Session, SessionEvent)
+    models = (Contact, Meeting, CancelledOccurrence, Session, SessionEvent, Jurisdiction, PolicyVersion)
     return [list(model.objects.order_by("pk").values()) for model in models]
 
 

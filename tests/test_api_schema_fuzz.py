@@ -47,7 +47,15 @@ from schemathesis.checks import (
 
 from access.models import ApiToken
 from attendance.models import SessionStatus
-from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
+from policies.models import DEFAULT_JURISDICTION_ID
+from tests.factories import (
+    PORTLAND,
+    ContactFactory,
+    MeetingFactory,
+    SessionEventFactory,
+    SessionFactory,
+    SuperUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +139,7 @@ def build_world(attendee) -> dict[str, list[str]]:
         "meetings": [str(meeting.pk) for meeting in meetings],
         "sessions": [str(session.pk) for session in sessions],
         "events": [str(event.pk) for event in events],
+        "jurisdictions": [DEFAULT_JURISDICTION_ID],
         "qr_code": [meeting.qr_code for meeting in meetings],
         "email": [attendee.email],
         "password": [ATTENDEE_PASSWORD],
@@ -217,6 +226,23 @@ def test_every_answer_is_one_the_schema_describes(persona, subtests, api_schema,
     succeeded = {label for label, counts in statuses.items() if any(200 <= status < 300 for status in counts)}
     assert {"staff": "GET /api/v1/contacts/", "attendee": "GET /api/v1/me/"}[persona] in succeeded, statuses
     assert len(succeeded) >= {"staff": 20, "attendee": 12}[persona], statuses
+
+
+def test_superusers_writing_policies_get_answers_the_schema_describes(subtests, api_schema, attendee):
+    """Only superusers reach the bodies of POST /jurisdictions/ and .../versions/ (durations in
+    seconds, distances, effective times): every answer to them is a documented one too."""
+    values_by_name = build_world(attendee)
+    _, raw = ApiToken.issue(user=SuperUserFactory(username="fuzz-root"), name="schema fuzz")
+    statuses: dict[str, collections.Counter] = {}
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith("/api/v1/jurisdictions/"):
+            continue
+        with subtests.test(msg=operation.label):
+            values = real_values(values_by_name, operation.path)
+            statuses[operation.label] = fuzz(operation, values, {"Authorization": f"Bearer {raw}"})
+    assert len(statuses) == 4, sorted(statuses)
+    assert all(any(200 <= status < 300 for status in counts) for counts in statuses.values()), statuses
 
 
 # --- What the fuzz found: answers the document did not list -------------------------------------

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from attendance.models import EventType, Session, SessionEvent, SessionStatus
 from core.geo import offset_point
 from meetings.models import Meeting
+from policies.models import DEFAULT_VERSION_ID, Jurisdiction
+from policies.services import publish
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +35,10 @@ EVENT_FIELDS = {
     "notes",
     "created_at",
     "session_status",
+    "policy_version_id",
     "verification",
+    "delay_s",
+    "sent_late",
 }
 SESSION_FIELDS = {
     "id",
@@ -47,7 +52,9 @@ SESSION_FIELDS = {
     "dest_lng",
     "occurrence_start",
     "occurrence_end",
+    "policy_version_id",
     "radius_m",
+    "attendance",
     "session_notes",
     "created_at",
     "updated_at",
@@ -132,27 +139,36 @@ class TestStart:
         assert body["radius_m"] == 100
         assert Session.objects.get(pk=body["id"]).contact == attendee
 
-    def test_at_a_destination_the_default_radius_applies(self, attendee_api, settings):
-        settings.DEFAULT_RADIUS_METERS = 75
+    def test_at_a_staff_approved_destination_the_policys_radius_applies(self, staff_api, api_staff_user):
+        # The radius for a place without a meeting is the default jurisdiction's policy's.
+        version = publish(Jurisdiction.objects.get(), {"default_radius_m": 75})
+        contact = ContactFactory()
         destination = {"dest_name": "Clinic", "dest_address": "1 Main St", "dest_lat": 45.5, "dest_lng": -122.6}
-        response = attendee_api.post(SESSIONS, destination, format="json")
+        response = staff_api.post(SESSIONS, {"contact_id": contact.pk, **destination}, format="json")
         assert response.status_code == 201, response.content
         body = response.json()
         assert (body["meeting_id"], body["dest_name"], body["dest_lat"], body["radius_m"]) == (None, "Clinic", 45.5, 75)
+        assert body["policy_version_id"] == version.pk
+        assert Session.objects.get().destination_approved_by == api_staff_user
 
-    def test_both_forms_at_once_are_refused_naming_the_fields(self, attendee_api, meeting):
-        body = {"meeting_id": meeting.pk, "dest_name": "Clinic", "dest_lat": 45.5}
-        errors = assert_refused(attendee_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
+    def test_both_forms_at_once_are_refused_naming_the_fields(self, staff_api, meeting):
+        body = {"contact_id": ContactFactory().pk, "meeting_id": meeting.pk, "dest_name": "Clinic", "dest_lat": 45.5}
+        errors = assert_refused(staff_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
         assert set(errors) == {"meeting_id", "dest_name", "dest_lat"}
         assert not Session.objects.exists()
 
-    def test_neither_form_is_refused_naming_the_fields(self, attendee_api):
-        errors = assert_refused(attendee_api.post(SESSIONS, {}, format="json"), 400, "invalid")["errors"]
+    def test_neither_form_is_refused_naming_the_fields(self, staff_api):
+        body = {"contact_id": ContactFactory().pk}
+        errors = assert_refused(staff_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
         assert set(errors) == {"meeting_id", "dest_name", "dest_address", "dest_lat", "dest_lng"}
 
-    def test_a_partial_destination_names_what_is_missing(self, attendee_api):
-        body = {"dest_name": "Clinic", "dest_lat": 45.5}
-        errors = assert_refused(attendee_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
+    def test_an_attendee_without_a_meeting_is_told_to_name_it(self, attendee_api):
+        errors = assert_refused(attendee_api.post(SESSIONS, {}, format="json"), 400, "invalid")["errors"]
+        assert set(errors) == {"meeting_id"}
+
+    def test_a_partial_destination_names_what_is_missing(self, staff_api):
+        body = {"contact_id": ContactFactory().pk, "dest_name": "Clinic", "dest_lat": 45.5}
+        errors = assert_refused(staff_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
         assert set(errors) == {"dest_address", "dest_lng"}
 
     def test_staff_start_a_session_for_a_contact(self, staff_api, meeting):
@@ -221,8 +237,10 @@ class TestStart:
             ({"dest_name": {"a": 1}, "dest_address": "A", "dest_lat": 0, "dest_lng": 0}, "dest_name"),
         ],
     )
-    def test_bad_input_names_its_field(self, attendee_api, body, field):
-        errors = assert_refused(attendee_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
+    def test_bad_input_names_its_field(self, staff_api, body, field):
+        # As staff: only they may give a destination (an attendee's dest_* is a 403, whatever its value).
+        body = {"contact_id": ContactFactory().pk, **body}
+        errors = assert_refused(staff_api.post(SESSIONS, body, format="json"), 400, "invalid")["errors"]
         assert field in errors
         assert not Session.objects.exists()
 
@@ -230,8 +248,9 @@ class TestStart:
         "raw",
         ["[]", '["meeting_id"]', '"meeting"', "12", "null", "{", '{"dest_lat": NaN}', '{"dest_lat": 1e400}', ""],
     )
-    def test_a_body_that_is_not_an_object_is_a_400(self, attendee_api, raw):
-        response = post_raw(attendee_api, SESSIONS, raw)
+    def test_a_body_that_is_not_an_object_is_a_400(self, staff_api, raw):
+        # As staff: an attendee's body naming a dest_* field is a 403 (TestDestinations).
+        response = post_raw(staff_api, SESSIONS, raw)
         assert response.status_code == 400, response.content
         assert response.json()["code"]
 
@@ -350,11 +369,16 @@ class TestDetail:
             session=session, type=EventType.LOCATION_UPDATE, ts_server=now - dt.timedelta(minutes=5)
         )
         body = attendee_api.get(session_url(session)).json()
-        assert set(body) == SESSION_FIELDS | {"events"}
+        assert set(body) == SESSION_FIELDS | {"events", "refused_attempts"}
         assert [e["id"] for e in body["events"]] == [first.pk, middle.pk, latest.pk]
         assert set(body["events"][0]) == EVENT_FIELDS
-        assert body["events"][0]["verification"]["reason"] == "within_radius"
+        # Rows written without a stored judgement (as the factory writes them) read as the
+        # legacy system's: the flag as decided, the distance as a fact, the radius unknown.
+        assert body["events"][0]["verification"]["reason"] == "judged_by_legacy_system"
+        assert body["events"][0]["verification"]["radius_m"] is None
         assert body["events"][0]["distance_m"] == pytest.approx(0, abs=0.5)
+        assert body["events"][0]["policy_version_id"] is None
+        assert body["refused_attempts"] == []
 
     @pytest.mark.parametrize("pk", [str(uuid.uuid4()), "nope", "x" * 5000])
     def test_unknown_or_malformed_ids_are_404(self, staff_api, pk):
@@ -363,8 +387,9 @@ class TestDetail:
     @pytest.mark.parametrize("events", [3, 15])
     def test_a_constant_number_of_queries(self, attendee_api, session, django_assert_max_num_queries, events):
         SessionEventFactory.create_batch(events, session=session, type=EventType.LOCATION_UPDATE)
-        # token look-up and last-use stamp, the session with its meeting, its events.
-        with django_assert_max_num_queries(4):
+        # token look-up and last-use stamp, the session with its meeting and policy version, its
+        # events, its refused attempts.
+        with django_assert_max_num_queries(5):
             assert len(attendee_api.get(session_url(session)).json()["events"]) == events
 
 
@@ -412,8 +437,11 @@ class TestCheckIn:
         assert body["verification"] == {
             "reason": "within_radius",
             "explanation": "Verified: within the meeting's check-in radius.",
+            "distance_m": pytest.approx(60, abs=0.5),
             "radius_m": 100.0,
         }
+        assert (body["policy_version_id"], body["sent_late"]) == (DEFAULT_VERSION_ID, False)
+        assert 0 < body["delay_s"] < 60
         assert (body["lat"], body["lng"], body["accuracy"]) == (event.lat, event.lng, 10.0)
         assert status_of(session) == SessionStatus.CHECKED_IN
 
@@ -451,14 +479,25 @@ class TestCheckIn:
         assert (response.json()["location_flag"], response.json()["type"]) == ("denied", "check_in")
         assert status_of(session) == SessionStatus.ACTIVE
 
-    def test_notes_and_client_time_are_kept(self, attendee_api, session):
-        ts_client = (timezone.now() - dt.timedelta(hours=3)).replace(microsecond=123456)
+    def test_notes_and_client_time_are_kept(self, attendee_api, attendee):
+        # A check-in queued for 3 hours: the meeting started before then, so the phone's time
+        # (where an event sent late is placed) falls in its check-in window.
+        now = timezone.now()
+        meeting = MeetingFactory(
+            start_time=now - dt.timedelta(hours=3, minutes=10), end_time=now + dt.timedelta(hours=1)
+        )
+        session = SessionFactory(contact=attendee, meeting=meeting, status=SessionStatus.ACTIVE)
+        ts_client = (now - dt.timedelta(hours=3)).replace(microsecond=123456)
         local = ts_client.astimezone(dt.timezone(dt.timedelta(hours=-8))).isoformat()
         body = report(ts_client=local, notes="Front door")
-        response = attendee_api.post(session_url(session, "check-in"), body, format="json").json()
+        response = attendee_api.post(session_url(session, "check-in"), body, format="json")
+        assert response.status_code == 201, response.content
+        response = response.json()
         assert dt.datetime.fromisoformat(response["ts_client"]) == ts_client
         assert response["notes"] == "Front door"
         assert dt.datetime.fromisoformat(response["ts_server"]) > ts_client + dt.timedelta(hours=2)
+        assert response["sent_late"] is True
+        assert response["delay_s"] == pytest.approx(3 * 3600, abs=60)
 
     def test_staff_record_on_anyones_session(self, staff_api, session):
         response = staff_api.post(session_url(session, "check-in"), report(), format="json")
