@@ -22,7 +22,6 @@ from meetings.models import Meeting
 from policies.models import DEFAULT_VERSION_ID, Jurisdiction
 from tests.conftest import bearer_client, staff_api_with
 from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
-from tests.test_api_client import create_default_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -161,13 +160,11 @@ def test_an_old_session_without_a_stored_radius_reads_its_meetings_or_its_policy
 # --- The check-in window and the refused attempts --------------------------------------------
 
 
-# Outside the test's transaction: the service keeps a refused attempt only after the refused
-# operation was rolled back, which it cannot be inside a caller's transaction (the test's).
-# (Not serialized_rollback: reloading the default policy version would be an UPDATE, which the
-# database refuses for a published version.)
+# Outside a test transaction, as requests run: the refused operation is rolled back and the
+# attempt committed on its own.
 @pytest.fixture
 def committed_db(transactional_db):
-    create_default_policy()
+    pass
 
 
 @pytest.mark.usefixtures("committed_db")

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 
 import httpx
 import pytest
@@ -93,21 +93,9 @@ def test_every_generated_module_imports_and_every_operation_has_one(client_packa
     assert endpoints == operation_ids
 
 
-def create_default_policy() -> None:
-    """The default jurisdiction and version, as migration policies 0002 creates them: a live
-    server's test runs outside a transaction and empties every table afterwards, rows created by
-    migrations included, which the next one's meetings and sessions need."""
-    from django.apps import apps
-    from django.db import connection
-
-    migration = importlib.import_module("policies.migrations.0002_default_policy")
-    migration.create(apps, SimpleNamespace(connection=connection))  # it reads the editor's connection only
-
-
 @pytest.fixture
 def clients(client_package, live_server, transactional_db, api_staff_user):
     """(anonymous client, staff client): both raise on a status the document does not list."""
-    create_default_policy()
     client = generated("client")
     _, staff_token = ApiToken.issue(user=api_staff_user, name="walk-through")
     options = {"base_url": live_server.url, "raise_on_unexpected_status": True}
