@@ -302,6 +302,10 @@ def _record_event(request: HttpRequest, qr_code: str, event_type: EventType) -> 
         recorded = services.record_at_meeting(contact, meeting, event_type, form.report())
     except services.AttendanceError as error:
         return _refused(request, meeting, contact, error)
+    if event_type == EventType.CHECK_OUT:
+        # The meeting page shows how the session ended, as judged: the position's verdict alone
+        # ("Verified") would say less, and could say it counts when it does not.
+        return redirect(here)
     message = _outcome_message(event_type, recorded)
     if recorded.verdict.flag == LocationFlag.GRANTED:
         messages.success(request, message)
