@@ -63,10 +63,11 @@ def end_state(session: Session) -> str:
     """'Checked out at 8:31 pm PST: 1 h 28 min of 1 h 30 min, attended' for a closed session
     loaded with attendance.queries.with_attendance (its check_out_at and ended_at)."""
     zone = session.meeting.zone if session.meeting_id is not None else None
-    if session.status == SessionStatus.COMPLETED:
-        how = f"Checked out at {at_place(session.check_out_at, zone)}"
-    else:
-        how = f"Session ended at {at_place(session.ended_at, zone)}"
+    checked_out = session.status == SessionStatus.COMPLETED
+    how = "Checked out" if checked_out else "Session ended"
+    moment = session.check_out_at if checked_out else session.ended_at
+    if moment is not None:  # sessions from before this system may lack the event
+        how += f" at {at_place(moment, zone)}"
     attended = time_attended(session)
     return f"{how}: {attended}, {outcome_words(session)}" if attended else f"{how}: {outcome_words(session)}"
 

@@ -23,7 +23,7 @@ from attendance import services
 from attendance.models import RefusedAttempt, Session, SessionEvent, SessionStatus
 from meetings.services import cancel_occurrence
 from tests.conftest import sign_in_attendee
-from tests.factories import PORTLAND, ContactFactory, MeetingFactory, StaffUserFactory
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory, StaffUserFactory
 
 PORTLAND_ZONE = ZoneInfo("America/Los_Angeles")
 FAR_AWAY = (PORTLAND[0] + 0.5, PORTLAND[1])  # about 56 km north
@@ -356,3 +356,14 @@ def test_home_shows_no_staff_notes(attendee, contact, meeting):
     assert "<li>No check-out</li>" in page
     assert "probation" not in page
     assert "Ended by staff" not in page
+
+
+@pytest.mark.django_db
+def test_a_session_closed_without_its_closing_event_still_shows_how_it_ended(attendee, contact, meeting):
+    """Sessions adopted from the legacy system can be completed with no check-out event."""
+    with time_machine.travel(at(1, 20, 45), tick=False):
+        SessionFactory(contact=contact, meeting=meeting, status=SessionStatus.COMPLETED, outcome="not_verified")
+        page = page_of(attendee, meeting)
+
+    assert "Checked out: not verified." in page
+    assert check_in_button(meeting) not in page
