@@ -18,6 +18,13 @@ occurrence is cancelled ("Venue closed for the holiday"). Sessions are opened th
 attendance.services.start_session at the occurrence they are for, which records it
 (`occurrence_start`). The window of scheduled occurrences is `manage.py refresh_schedule`'s to
 build, run after this by `make run`.
+
+The sessions show every outcome the services judge (README: "What counts as attended"): open,
+attended, not verified, and partly attended for each reason (arrived late; left early and too
+short a stay; a check-out away from the place; no check-out, closed by the stale-session rule;
+events the phone sent over an hour late), each stated with its definition and checked against
+the service's judgement. One check-in before the window opens is refused and kept as a refused
+attempt, sent through the phone page's service (record_at_meeting) once the rest is committed.
 """
 
 import datetime as dt
@@ -34,12 +41,16 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from attendance import services
-from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
-from attendance.services import EventReport, Fix, verify_position
+from attendance.errors import AttendanceError
+from attendance.models import EventType, LocationFlag, RefusedAttempt, Session, SessionEvent, SessionStatus
+from attendance.outcomes import Outcome, Reason
+from attendance.services import EventReport, Fix, stale_after, verify_position
 from contacts.models import ConsentChange, Contact
 from core.geo import offset_point
 from meetings.models import Meeting
 from meetings.services import cancel_occurrence
+from policies.models import PolicyVersion
+from policies.services import in_force
 
 # Never change it: every demo row's id is derived from it, and a new namespace would make the
 # next run write a second copy of the demo beside the first.
@@ -111,20 +122,48 @@ class DemoEvent:
     fix: tuple[float, float] | None
     accuracy: float | None
     notes: str | None = None
+    # When the server received it, from the anchor, for an event the phone queued (no signal
+    # indoors) and sent later: it is then judged at its phone time and flagged `sent_late`.
+    received: dt.timedelta | None = None
 
 
 @dataclass(frozen=True)
 class DemoSession:
-    """A session and its events. Events are timed from the meeting's start, or, for sessions
-    still open, from the moment of the run, so that no evidence lies in the future."""
+    """A session and its events. Events are timed from the meeting's start (of the story's
+    occurrence, or of the one `weeks_earlier`), or, for sessions still open, from the moment of
+    the run, so that no evidence lies in the future.
+
+    `outcome` and `reasons` are what attendance.services must judge from the events (stated,
+    like the events' flags, so that the definitions read as the story they tell; the seed
+    refuses a definition the service judges otherwise). `closed_automatically`: left open, and
+    closed by attendance.services.close_if_stale a few minutes after it went stale, as the
+    close_stale_sessions job does."""
 
     key: str
     contact: str
     meeting: str
     status: SessionStatus
+    outcome: Outcome
     events: tuple[DemoEvent, ...]
+    reasons: tuple[Reason, ...] = ()
     anchor: Literal["meeting-start", "now"] = "meeting-start"
+    weeks_earlier: int = 0
+    closed_automatically: bool = False
     notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoAttempt:
+    """A check-in the phone page sends and a rule refuses (`code`), which the service keeps as
+    a refused attempt. Timed like a DemoSession's events, from the story's occurrence."""
+
+    key: str
+    contact: str
+    meeting: str
+    at: dt.timedelta
+    fix: tuple[float, float]
+    accuracy: float
+    code: str
 
 
 def minutes(n: float) -> dt.timedelta:
@@ -258,6 +297,10 @@ CHECK_IN, CHECK_OUT = EventType.CHECK_IN, EventType.CHECK_OUT
 UPDATE, STATUS_CHANGE = EventType.LOCATION_UPDATE, EventType.STATUS_CHANGE
 GRANTED, DENIED, TIMEOUT = LocationFlag.GRANTED, LocationFlag.DENIED, LocationFlag.TIMEOUT
 
+ATTENDED, PARTIAL = Outcome.ATTENDED, Outcome.PARTIAL
+NOT_VERIFIED, OPEN = Outcome.NOT_VERIFIED, Outcome.OPEN
+
+# One session of each outcome (and of each way to fall short), as the services judged them.
 SESSIONS: tuple[DemoSession, ...] = (
     # Open now: checked in at the meeting under way, position confirmed since.
     DemoSession(
@@ -265,6 +308,7 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="maria-gonzalez",
         meeting="portland-new-beginnings",
         status=SessionStatus.CHECKED_IN,
+        outcome=OPEN,
         anchor="now",
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-22), fix=(6, -4), accuracy=11),
@@ -277,10 +321,71 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="james-carter",
         meeting="portland-new-beginnings",
         status=SessionStatus.ACTIVE,
+        outcome=OPEN,
         anchor="now",
         events=(
             DemoEvent(CHECK_IN, DENIED, minutes(-9), fix=(430, 520), accuracy=24),
             DemoEvent(UPDATE, TIMEOUT, minutes(-3), fix=None, accuracy=None),
+        ),
+    ),
+    # Last week at the Portland group, five ways a session falls short of "attended".
+    # Twenty minutes late; stayed to the end, which is still more than the minimum stay.
+    DemoSession(
+        key="daniel-portland-last-week",
+        contact="daniel-nguyen",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.COMPLETED,
+        outcome=PARTIAL,
+        reasons=(Reason.ARRIVED_LATE,),
+        weeks_earlier=1,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(20), fix=(5, -8), accuracy=12),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(91), fix=(-10, 6), accuracy=9),
+        ),
+    ),
+    # Stayed the whole meeting, but pressed "Check out" on the bus, two kilometres away.
+    DemoSession(
+        key="aisha-portland-last-week",
+        contact="aisha-johnson",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.COMPLETED,
+        outcome=PARTIAL,
+        reasons=(Reason.CHECK_OUT_NOT_VERIFIED,),
+        weeks_earlier=1,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-6), fix=(8, 4), accuracy=10),
+            DemoEvent(CHECK_OUT, DENIED, minutes(104), fix=(1800, -900), accuracy=15),
+        ),
+    ),
+    # Never checked out: the close_stale_sessions job closed the session two hours after the end.
+    DemoSession(
+        key="sofia-portland-last-week",
+        contact="sofia-ramirez",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.ENDED,
+        outcome=PARTIAL,
+        reasons=(Reason.NO_CHECK_OUT,),
+        weeks_earlier=1,
+        closed_automatically=True,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-3), fix=(-7, 5), accuracy=14),
+            DemoEvent(UPDATE, GRANTED, minutes(40), fix=(9, 11), accuracy=12),
+        ),
+    ),
+    # No signal in the basement room: the phone queued the check-in and the check-out and sent
+    # them an hour after the end, on Wi-Fi at home. Both are placed at the phone's times, and
+    # the session counts only once staff have reviewed them.
+    DemoSession(
+        key="rebecca-portland-last-week",
+        contact="rebecca-thompson",
+        meeting="portland-new-beginnings",
+        status=SessionStatus.COMPLETED,
+        outcome=PARTIAL,
+        reasons=(Reason.SENT_LATE,),
+        weeks_earlier=1,
+        events=(
+            DemoEvent(CHECK_IN, GRANTED, minutes(-4), fix=(4, 6), accuracy=9, received=minutes(155)),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(91), fix=(-6, -3), accuracy=11, received=minutes(156)),
         ),
     ),
     DemoSession(
@@ -288,18 +393,21 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="aisha-johnson",
         meeting="san-francisco-smart-recovery",
         status=SessionStatus.COMPLETED,
+        outcome=ATTENDED,
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-7), fix=(10, 5), accuracy=9),
             DemoEvent(UPDATE, GRANTED, minutes(45), fix=(-8, 14), accuracy=14),
             DemoEvent(CHECK_OUT, GRANTED, minutes(93), fix=(18, -6), accuracy=10),
         ),
     ),
-    # GPS timed out indoors on the first try; the retry a minute later got a fix.
+    # Came 40 minutes early: check-in was not open yet (ATTEMPTS). GPS timed out indoors on the
+    # first try; the retry a minute later got a fix.
     DemoSession(
         key="daniel-san-francisco-yesterday",
         contact="daniel-nguyen",
         meeting="san-francisco-smart-recovery",
         status=SessionStatus.COMPLETED,
+        outcome=ATTENDED,
         events=(
             DemoEvent(CHECK_IN, TIMEOUT, minutes(-2), fix=None, accuracy=None),
             DemoEvent(CHECK_IN, GRANTED, minutes(-1), fix=(-15, -20), accuracy=18),
@@ -312,6 +420,8 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="rebecca-thompson",
         meeting="san-francisco-smart-recovery",
         status=SessionStatus.ENDED,
+        outcome=PARTIAL,
+        reasons=(Reason.NO_CHECK_OUT,),
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-4), fix=(-9, 3), accuracy=13),
             DemoEvent(UPDATE, DENIED, minutes(35), fix=(-380, 610), accuracy=30),
@@ -331,6 +441,8 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="sofia-ramirez",
         meeting="san-francisco-smart-recovery",
         status=SessionStatus.ENDED,
+        outcome=NOT_VERIFIED,
+        reasons=(Reason.NO_VERIFIED_CHECK_IN,),
         events=(
             DemoEvent(CHECK_IN, TIMEOUT, minutes(-3), fix=None, accuracy=None),
             DemoEvent(CHECK_IN, TIMEOUT, minutes(-1), fix=None, accuracy=None),
@@ -349,17 +461,21 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="maria-gonzalez",
         meeting="boston-serenity",
         status=SessionStatus.COMPLETED,
+        outcome=ATTENDED,
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-5), fix=(12, -7), accuracy=10),
             DemoEvent(UPDATE, GRANTED, minutes(30), fix=(-5, 16), accuracy=12),
-            DemoEvent(CHECK_OUT, GRANTED, minutes(62), fix=(20, 3), accuracy=9),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(92), fix=(20, 3), accuracy=9),
         ),
     ),
+    # Left after an hour of the 90 minutes: early, and short of the minimum stay.
     DemoSession(
         key="michael-boston-last-week",
         contact="michael-obrien",
         meeting="boston-serenity",
         status=SessionStatus.COMPLETED,
+        outcome=PARTIAL,
+        reasons=(Reason.LEFT_EARLY, Reason.SHORT_STAY),
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-8), fix=(-14, -11), accuracy=15),
             DemoEvent(CHECK_OUT, GRANTED, minutes(61), fix=(7, 25), accuracy=11),
@@ -372,25 +488,46 @@ SESSIONS: tuple[DemoSession, ...] = (
         contact="robert-williams",
         meeting="boston-serenity",
         status=SessionStatus.COMPLETED,
+        outcome=ATTENDED,
         events=(
             DemoEvent(CHECK_IN, GRANTED, minutes(-3), fix=(3, 9), accuracy=7),
             DemoEvent(UPDATE, TIMEOUT, minutes(31), fix=None, accuracy=None),
-            DemoEvent(CHECK_OUT, GRANTED, minutes(62), fix=(-6, 13), accuracy=16),
+            DemoEvent(CHECK_OUT, GRANTED, minutes(91), fix=(-6, 13), accuracy=16),
         ),
     ),
 )
 
+# Refused check-ins, kept by the service as evidence (attendance.models.RefusedAttempt).
+ATTEMPTS: tuple[DemoAttempt, ...] = (
+    # Daniel scanned the San Francisco code 40 minutes before the start; check-in opens 30 before.
+    DemoAttempt(
+        key="daniel-san-francisco-yesterday-early",
+        contact="daniel-nguyen",
+        meeting="san-francisco-smart-recovery",
+        at=minutes(-40),
+        fix=(12, -6),
+        accuracy=15,
+        code=AttendanceError.CHECK_IN_NOT_OPEN,
+    ),
+)
 
-def check_geofence(meeting: DemoMeeting, event: DemoEvent) -> None:
-    """Refuse a definition whose stated flag is not the verdict the server would give."""
+
+def check_geofence(meeting: DemoMeeting, event: DemoEvent | DemoAttempt, policy: PolicyVersion) -> None:
+    """Refuse a definition whose stated flag is not the verdict the server would give under
+    `policy` (the one in force for the demo's meetings)."""
     destination = Session(
-        meeting=Meeting(radius_meters=meeting.radius_meters), dest_lat=meeting.lat, dest_lng=meeting.lng
+        dest_lat=meeting.lat, dest_lng=meeting.lng, radius_m=meeting.radius_meters, policy_version=policy
     )
     if event.fix is None:
         fix = Fix(timed_out=True)
     else:
         fix = Fix(*offset_point(meeting.lat, meeting.lng, *event.fix), accuracy=event.accuracy)
-    verdict = verify_position(destination, fix)
+    verdict = verify_position(destination, fix, policy)
+    if isinstance(event, DemoAttempt):
+        # A refused check-in was refused for its time: its position was at the door.
+        if verdict.flag != LocationFlag.GRANTED:
+            raise ValueError(f"demo attempt {event.key} is not at meeting {meeting.key}: {verdict.flag}")
+        return
     if verdict.flag != event.flag or (event.fix is None and event.accuracy is not None):
         raise ValueError(f"demo event {event} does not match meeting {meeting.key}: the server says {verdict.flag}")
 
@@ -418,6 +555,7 @@ class SeedReport:
     sessions: Tally = field(default_factory=Tally)
     events: Tally = field(default_factory=Tally)
     cancellations: Tally = field(default_factory=Tally)
+    attempts: Tally = field(default_factory=Tally)
 
 
 # When contacts were enrolled and meetings scheduled, before the first run.
@@ -539,9 +677,12 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
     now = now or timezone.now()
     report = SeedReport()
     meeting_specs = {spec.key: spec for spec in MEETINGS}
+    policy = in_force(None, now)  # the demo's meetings are the default jurisdiction's
     for session_spec in SESSIONS:
         for event_spec in session_spec.events:
-            check_geofence(meeting_specs[session_spec.meeting], event_spec)
+            check_geofence(meeting_specs[session_spec.meeting], event_spec, policy)
+    for attempt in ATTEMPTS:
+        check_geofence(meeting_specs[attempt.meeting], attempt, policy)
 
     with transaction.atomic():
         meetings = {spec.key: _ensure_meeting(spec, now, report.meetings) for spec in MEETINGS}
@@ -550,7 +691,7 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
         last_evidence: dict[str, dt.datetime] = {}
         # In the order they happened: an attendee's session last week was over before today's opened.
         timeline = sorted(
-            ((spec, now if spec.anchor == "now" else story[spec.meeting]) for spec in SESSIONS),
+            ((spec, _anchor(spec, story, now)) for spec in SESSIONS),
             key=lambda item: item[1] + _first_offset(item[0]),
         )
         for spec, anchor in timeline:
@@ -570,7 +711,43 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
                 with clock_at(min(moment, now)):
                     row.set_active(False)
         _cancel(meetings, story, now, report.cancellations)
+    # After the rest is committed: the service keeps a refused attempt only outside a
+    # transaction (the refused operation's is rolled back). Inside a caller's own transaction
+    # (a test's), none is kept, and the report says so.
+    for attempt in ATTEMPTS:
+        contact, meeting = contacts[attempt.contact][0], meetings[attempt.meeting][0]
+        _ensure_attempt(attempt, contact, meeting, story[attempt.meeting], report.attempts)
     return report
+
+
+def _anchor(spec: DemoSession, story: dict[str, dt.datetime], now: dt.datetime) -> dt.datetime:
+    """The moment a session's events are timed from (DemoSession)."""
+    if spec.anchor == "now":
+        return now
+    # Aware arithmetic within the meeting's zone: the same wall-clock time weeks before.
+    return story[spec.meeting] - dt.timedelta(weeks=spec.weeks_earlier)
+
+
+def _ensure_attempt(spec: DemoAttempt, contact: Contact, meeting: Meeting, anchor: dt.datetime, tally: Tally) -> None:
+    """The refused check-in, sent from the phone page as the attendee did (record_at_meeting),
+    found again by its event id."""
+    event_id = demo_id("attempt", spec.key)
+    if RefusedAttempt.objects.filter(event_id=event_id).exists():
+        tally.present += 1
+        return
+    at = anchor + spec.at
+    fix = Fix(*offset_point(meeting.lat, meeting.lng, *spec.fix), accuracy=spec.accuracy)
+    event_report = EventReport(ts_client=at - dt.timedelta(seconds=3), fix=fix, event_id=event_id)
+    try:
+        with clock_at(at):
+            services.record_at_meeting(contact, meeting, EventType.CHECK_IN, event_report)
+    except services.AttendanceError as error:
+        if error.code != spec.code:
+            raise ValidationError(f"demo attempt {spec.key}: {error.detail}") from error
+    else:
+        raise ValueError(f"demo attempt {spec.key} was recorded, not refused with {spec.code}")
+    if RefusedAttempt.objects.filter(event_id=event_id).exists():
+        tally.created += 1
 
 
 def _cancel(
@@ -670,7 +847,7 @@ def _ensure_session(
         report.sessions.created += 1
     present = set(SessionEvent.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
     if len(present) == len(event_ids):
-        report.events.present += len(present)
+        report.events.present += len(present) + spec.closed_automatically
         return session  # as it is: staff may have ended an open demo session since
     # Event ids are keyed by position: append new events to a definition, never reorder them.
     for index, (event, event_id) in enumerate(zip(spec.events, event_ids, strict=True)):
@@ -682,16 +859,35 @@ def _ensure_session(
         fix = Fix(lat, lng, event.accuracy, timed_out=event.fix is None)
         # Phones' clocks and the upload take a few seconds; the server's time is what counts.
         ts_client = at - dt.timedelta(seconds=2 + index % 4)
+        received = at if event.received is None else anchor + event.received
         event_report = EventReport(ts_client=ts_client, fix=fix, notes=event.notes, event_id=event_id)
-        with clock_at(at), refusal_as_clash(spec):
+        with clock_at(received), refusal_as_clash(spec):
             recorded = RECORD[event.type](session.pk, event_report, contact=contact)
         if recorded.verdict.flag != event.flag:
             raise ValueError(f"demo event {spec.key}/{index}: the server says {recorded.verdict.flag}")
         session = recorded.session
         report.events.created += 1
+    if spec.closed_automatically:
+        session = _close_automatically(spec, session, report)
     if session.status != spec.status:
         raise ValueError(f"demo session {spec.key} ends {session.status}, not {spec.status}")
+    if (session.outcome, tuple(session.reasons)) != (spec.outcome, spec.reasons):
+        raise ValueError(f"demo session {spec.key} is judged {session.outcome} {session.reasons}")
     return session
+
+
+# The close_stale_sessions job runs every few minutes: it finds a stale session this long after.
+JOB_RUNS_AFTER = minutes(5)
+
+
+def _close_automatically(spec: DemoSession, session: Session, report: SeedReport) -> Session:
+    """Close the session as the close_stale_sessions job does, when it went stale."""
+    moment = stale_after(session) + JOB_RUNS_AFTER
+    with clock_at(moment):
+        if services.close_if_stale(session.pk, now=moment) is None:
+            raise ValueError(f"demo session {spec.key} is not stale at {moment}")
+    report.events.created += 1
+    return Session.objects.get(pk=session.pk)
 
 
 @contextmanager

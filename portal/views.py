@@ -5,6 +5,7 @@ contact's id under its own key, apart from (and never touching) a staff sign-in.
 check-outs go through attendance.services, exactly as the API's do.
 """
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -22,13 +23,14 @@ from django.views.decorators.http import require_POST, require_safe
 from access import limits, throttles
 from access.authentication import authenticate_contact
 from attendance import services
-from attendance.models import EventType, LocationFlag, Session, SessionStatus
+from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionStatus
 from attendance.queries import with_attendance
 from contacts.models import Contact
 from core.templatetags.staff import when
 from meetings.calendar import calendar_filename, meeting_calendar
 from meetings.models import Meeting
 from meetings.occurrences import next_occurrences, occurrence_on
+from portal import wording
 from portal.forms import PositionForm, SignInForm
 
 SESSION_KEY = "attendee_contact_id"
@@ -42,6 +44,13 @@ UNUSABLE_POST = {
     services.AttendanceError.INVALID_EVENT_ID,
     services.AttendanceError.INVALID_POSITION,
     services.AttendanceError.POSITION_REQUIRED,
+}
+# Refusals because of when the attendee is here (attendance.windows): answered on the meeting's
+# page with what it says about today, and a 409. The service keeps the refused attempt.
+NOT_NOW = {
+    services.AttendanceError.CHECK_IN_NOT_OPEN,
+    services.AttendanceError.CHECK_IN_CLOSED,
+    services.AttendanceError.NO_OCCURRENCE,
 }
 
 
@@ -182,13 +191,57 @@ def withdraw_consent(request: HttpRequest, contact: Contact) -> HttpResponse:
 # --- The meeting page and its check-in ----------------------------------------------------------
 
 
-def _when_it_meets(meeting: Meeting) -> dict:
-    """Today's occurrence at the meeting (in its zone), if any, and the next one still to start."""
-    now = timezone.now()
+def _when_it_meets(meeting: Meeting, now: dt.datetime) -> dict:
+    """Today's occurrence at the meeting (in its zone), if any, the next one still to start, and
+    when today's check-in opens while it is still to open."""
     today = occurrence_on(meeting, timezone.localdate(now, meeting.zone))
     upcoming = next_occurrences(meeting, now, 1)
     following = upcoming[0] if upcoming and upcoming[0] != today else None
-    return {"todays_occurrence": today, "next_occurrence": following}
+    return {
+        "todays_occurrence": today,
+        "next_occurrence": following,
+        "check_in_opens": wording.check_in_opens(today, meeting, now),
+    }
+
+
+def _finished_here(contact: Contact, meeting: Meeting, now: dt.datetime) -> dict:
+    """The attendee's last session at `meeting`, closed, while the next occurrence's check-in
+    is still to open: the page then shows how it ended and when to come back, and no Check in
+    button. Nothing once that check-in opens (or, for a meeting without times, the next day)."""
+    finished = (
+        with_attendance(Session.objects.filter(contact=contact, meeting=meeting).exclude(status__in=OPEN_STATUSES))
+        .select_related("meeting")
+        .order_by("-created_at")
+        .first()
+    )
+    if finished is None:
+        return {}
+    if finished.occurrence_start is None:
+        ended = finished.check_out_at or finished.ended_at
+        if ended is None or timezone.localdate(ended, meeting.zone) != timezone.localdate(now, meeting.zone):
+            return {}
+        return {"finished": finished, "check_in_again": True}
+    following = wording.next_check_in(meeting, finished.occurrence_start)
+    if following is not None and now >= following.opens_at:
+        return {}
+    return {"finished": finished, "next_check_in": following.words(now) if following else ""}
+
+
+def _meeting_context(meeting: Meeting, contact: Contact | None) -> dict:
+    now = timezone.now()
+    context: dict = {"meeting": meeting, "contact": contact, **_when_it_meets(meeting, now)}
+    if contact is None:
+        return context
+    open_session = with_attendance(Session.objects.select_related("meeting", "policy_version")).open_for(contact.id)
+    if open_session is not None and open_session.meeting_id == meeting.id:
+        context["session"] = open_session
+        if open_session.status == SessionStatus.CHECKED_IN:
+            context["checked_in_at"] = open_session.check_in_at
+            context["so_far"] = wording.reasons_so_far(open_session)
+        return context
+    context["other_session"] = open_session
+    context.update(_finished_here(contact, meeting, now))
+    return context
 
 
 @attendee_page
@@ -196,17 +249,7 @@ def meeting_page(request: HttpRequest, qr_code: str) -> HttpResponse:
     meeting, status = _meeting_for(qr_code)
     if meeting is None:
         return _not_found(request, status, gone=status == 410)
-    contact = signed_in_contact(request)
-    context: dict = {"meeting": meeting, "contact": contact, **_when_it_meets(meeting)}
-    if contact is not None:
-        open_session = with_attendance(Session.objects.select_related("meeting")).open_for(contact.id)
-        if open_session is not None and open_session.meeting_id == meeting.id:
-            context["session"] = open_session
-            if open_session.status == SessionStatus.CHECKED_IN:
-                context["checked_in_at"] = open_session.check_in_at
-        else:
-            context["other_session"] = open_session
-    return render(request, "attendee/meeting.html", context)
+    return render(request, "attendee/meeting.html", _meeting_context(meeting, signed_in_contact(request)))
 
 
 @require_safe
@@ -258,7 +301,11 @@ def _record_event(request: HttpRequest, qr_code: str, event_type: EventType) -> 
     try:
         recorded = services.record_at_meeting(contact, meeting, event_type, form.report())
     except services.AttendanceError as error:
-        return _refused(request, meeting, error)
+        return _refused(request, meeting, contact, error)
+    if event_type == EventType.CHECK_OUT:
+        # The meeting page shows how the session ended, as judged: the position's verdict alone
+        # ("Verified") would say less, and could say it counts when it does not.
+        return redirect(here)
     message = _outcome_message(event_type, recorded)
     if recorded.verdict.flag == LocationFlag.GRANTED:
         messages.success(request, message)
@@ -271,7 +318,7 @@ def _nothing_recorded(request: HttpRequest, meeting: Meeting, errors: list[str])
     return render(request, "attendee/bad_request.html", {"errors": errors, "meeting": meeting}, status=400)
 
 
-def _refused(request: HttpRequest, meeting: Meeting, error: services.AttendanceError) -> HttpResponse:
+def _refused(request: HttpRequest, meeting: Meeting, contact: Contact, error: services.AttendanceError) -> HttpResponse:
     """The page for a refusal by the service: each code gets what the attendee can do about it."""
     here = reverse("attendee:meeting", args=[meeting.qr_code])
     if error.code == services.AttendanceError.CONSENT_REQUIRED:
@@ -282,6 +329,9 @@ def _refused(request: HttpRequest, meeting: Meeting, error: services.AttendanceE
         return render(request, "attendee/other_session_open.html", context, status=409)
     if error.code in UNUSABLE_POST:
         return _nothing_recorded(request, meeting, [error.detail])
+    if error.code in NOT_NOW:
+        context = {**_meeting_context(meeting, contact), "refusal": error.detail}
+        return render(request, "attendee/meeting.html", context, status=error.http_status)
     messages.error(request, error.detail)
     return redirect(here)
 

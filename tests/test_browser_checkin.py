@@ -3,9 +3,13 @@
 The phone is emulated: a 360 px wide page whose geolocation Playwright sets, or refuses.
 """
 
+import importlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from core.geo import offset_point
@@ -16,6 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long passphrase for tests"
 PHONE = {"width": 360, "height": 740}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def default_policy(transactional_db):
+    """A transactional test empties every table when it ends, the default policy that a migration
+    created with them too: put it back, as that migration does, for the next one."""
+    migration = importlib.import_module("policies.migrations.0002_default_policy")
+    migration.create(django_apps, SimpleNamespace(connection=connection))
 
 
 @pytest.fixture
@@ -131,6 +143,13 @@ def test_check_out_completes_the_session(phone, live_server, meeting, attendee_w
     session = Session.objects.get(contact=attendee_with_password)
     assert (session.status, session.is_complete) == (SessionStatus.COMPLETED, True)
     assert [e.type for e in session.events.order_by("ts_server")] == [EventType.CHECK_IN, EventType.CHECK_OUT]
+    # How it ended, as judged, and no button to check in again before the next meeting.
+    end_state = page.locator(".end-state .status-line").inner_text()
+    assert end_state.startswith("Checked out at ")
+    assert end_state.endswith(f", {session.get_outcome_display().lower()}.")
+    assert page.get_by_role("button", name="Check in").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "checked-out-phone.png", full_page=True)
 
 
 def test_a_double_tap_stores_one_event(phone, live_server, meeting, attendee_with_password):

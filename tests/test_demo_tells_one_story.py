@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from attendance.models import EventType, LocationFlag, Session, SessionStatus
-from attendance.services import TRANSITIONS, VerdictReason, verdict_of
+from attendance.services import TRANSITIONS, VerdictReason, judge_session, verdict_of
 from contacts.models import Contact
 from core.templatetags.staff import when
 from meetings.models import Meeting
@@ -70,13 +70,22 @@ def test_every_sessions_events_replayed_through_the_state_machine_give_its_statu
             if event.type == EventType.CHECK_IN and event.location_flag != LocationFlag.GRANTED:
                 next_status = None
             status = next_status or status
-            # The verdict stored is the one the service reaches for this position today.
-            assert verdict_of(session, event).reason not in (
-                VerdictReason.GRANTED_WHEN_RECORDED,
-                VerdictReason.DENIED_WHEN_RECORDED,
-            )
+            # Judged when recorded, under the session's policy version, and stored with the event.
+            assert verdict_of(session, event).reason != VerdictReason.JUDGED_BY_LEGACY_SYSTEM
+            assert event.policy_version_id == session.policy_version_id
             assert event.created_at == event.ts_server
         assert status == session.status, session
+
+
+@pytest.mark.usefixtures("seeded")
+def test_every_sessions_stored_outcome_is_the_judgement_of_its_events():
+    for session in Session.objects.select_related("policy_version"):
+        judged = judge_session(session)
+        if session.is_open:
+            # Judged when it closes; until then "open".
+            assert (session.outcome, judged.outcome) == ("open", "open"), session
+        else:
+            assert session.attendance == judged, session
 
 
 @pytest.mark.usefixtures("seeded")

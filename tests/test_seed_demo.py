@@ -1,23 +1,37 @@
 """`manage.py seed_demo`: realistic, valid demo data, written once however often it runs."""
 
 import datetime as dt
+import importlib
 import re
 import uuid
 from io import StringIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionEvent, SessionStatus
+from attendance.models import (
+    OPEN_STATUSES,
+    EventType,
+    LocationFlag,
+    RefusedAttempt,
+    Session,
+    SessionEvent,
+    SessionStatus,
+)
+from attendance.outcomes import Outcome, Reason
+from attendance.services import CLOSED_AUTOMATICALLY, stale_after
 from contacts.models import Contact
 from core.geo import haversine_m
 from core.zones import zone_at
-from demo.story import CONTACTS, MEETINGS, SESSIONS
+from demo.story import CONTACTS, MEETINGS, SESSIONS, demo_id
 from meetings.models import CancelledOccurrence, Meeting, ScheduledOccurrence
 from meetings.occurrences import next_occurrences, occurrence_at, occurrence_on, occurrences
 from meetings.recurrence import normalise
@@ -51,7 +65,8 @@ def test_on_an_empty_database_it_creates_meetings_contacts_sessions_and_events()
 
     output = seed()
 
-    events = sum(len(session.events) for session in SESSIONS)
+    # With the event of each automatic close (close_stale_sessions' status change).
+    events = sum(len(session.events) + session.closed_automatically for session in SESSIONS)
     assert row_counts() == {
         "Meeting": len(MEETINGS),
         "Contact": len(CONTACTS),
@@ -156,9 +171,106 @@ def test_client_time_is_a_few_seconds_before_server_time_and_no_evidence_is_in_t
     now = timezone.now()
     seed()
 
-    for event in SessionEvent.objects.all():
+    for event in SessionEvent.objects.exclude(notes=CLOSED_AUTOMATICALLY).filter(sent_late=False):
         assert dt.timedelta(seconds=1) <= event.ts_server - event.ts_client <= dt.timedelta(seconds=10)
+    for event in SessionEvent.objects.all():
         assert event.ts_server <= now + dt.timedelta(seconds=5)
+
+
+def test_queued_events_arrive_over_an_hour_late_and_count_at_the_phones_time():
+    seed()
+
+    late = list(SessionEvent.objects.filter(sent_late=True).order_by("ts_server"))
+    assert [event.type for event in late] == [EventType.CHECK_IN, EventType.CHECK_OUT]
+    assert {event.session_id for event in late} == {session_of("rebecca-portland-last-week").pk}
+    for event in late:
+        assert event.delay > dt.timedelta(hours=1)
+        assert event.occurred_at == event.ts_client
+
+
+def session_of(key: str) -> Session:
+    """A demo session, found as the seed finds it: by its first event's id."""
+    return Session.objects.get(events__pk=demo_id("event", f"{key}/0"))
+
+
+# What each demo session must be judged, in the attendee's and the court's words.
+OUTCOMES = {
+    "maria-portland-today": ("open", []),
+    "james-portland-today": ("open", []),
+    "daniel-portland-last-week": ("partial", ["arrived_late"]),
+    "aisha-portland-last-week": ("partial", ["check_out_not_verified"]),
+    "sofia-portland-last-week": ("partial", ["no_check_out"]),
+    "rebecca-portland-last-week": ("partial", ["sent_late"]),
+    "aisha-san-francisco-yesterday": ("attended", []),
+    "daniel-san-francisco-yesterday": ("attended", []),
+    "rebecca-san-francisco-yesterday": ("partial", ["no_check_out"]),
+    "sofia-san-francisco-yesterday": ("not_verified", ["no_verified_check_in"]),
+    "maria-boston-last-week": ("attended", []),
+    "michael-boston-last-week": ("partial", ["left_early", "short_stay"]),
+    "robert-boston-last-week": ("attended", []),
+}
+
+
+def test_each_session_has_the_outcome_and_exact_reasons_of_its_story():
+    seed()
+
+    judged = {key: (session_of(key).outcome, session_of(key).outcome_reasons.split()) for key in OUTCOMES}
+    assert judged == OUTCOMES
+    assert {spec.key for spec in SESSIONS} == set(OUTCOMES)
+
+
+def test_every_outcome_and_every_way_to_fall_short_is_in_the_demo():
+    seed()
+
+    assert set(Session.objects.values_list("outcome", flat=True)) == set(Outcome.values)
+    reasons = {tuple(session.reasons) for session in Session.objects.all()}
+    for expected in [
+        (Reason.ARRIVED_LATE,),
+        (Reason.LEFT_EARLY, Reason.SHORT_STAY),
+        (Reason.CHECK_OUT_NOT_VERIFIED,),
+        (Reason.NO_CHECK_OUT,),
+        (Reason.SENT_LATE,),
+        (Reason.NO_VERIFIED_CHECK_IN,),
+    ]:
+        assert expected in reasons
+
+
+def test_the_session_left_open_was_closed_by_the_stale_session_rule():
+    seed()
+
+    session = session_of("sofia-portland-last-week")
+    closing = session.events.get(type=EventType.STATUS_CHANGE)
+    assert closing.notes == CLOSED_AUTOMATICALLY
+    assert (closing.lat, closing.lng, closing.location_flag) == (None, None, LocationFlag.TIMEOUT)
+    # Found by the job's next run after the end plus the policy's two hours.
+    assert stale_after(session) < closing.ts_server <= stale_after(session) + dt.timedelta(minutes=10)
+    assert session.occurrence_end + dt.timedelta(hours=2) == stale_after(session)
+
+
+@pytest.fixture
+def default_policy(transactional_db):
+    """A transactional test empties every table when it ends, the default policy that a migration
+    created with them too: put it back, as that migration does, for the next one."""
+    migration = importlib.import_module("policies.migrations.0002_default_policy")
+    migration.create(django_apps, SimpleNamespace(connection=connection))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_policy")
+def test_a_check_in_before_the_window_is_kept_as_a_refused_attempt():
+    """Outside a test's transaction, as `manage.py seed_demo` runs, the service keeps it."""
+    output = seed()
+
+    attempt = RefusedAttempt.objects.get()
+    assert (attempt.code, attempt.type, attempt.session) == ("check_in_not_open", EventType.CHECK_IN, None)
+    assert attempt.contact.email == "daniel.nguyen@example.com"
+    assert attempt.meeting.name == "SMART Recovery Meeting"
+    later = session_of("daniel-san-francisco-yesterday")
+    assert attempt.ts_server == later.occurrence_start - dt.timedelta(minutes=40)
+    assert re.fullmatch(r"Check-in opens at 6:00 pm P[SD]T\.", attempt.detail)
+    assert reported(output, "Refused attempts") == (1, 0)
+    assert reported(seed(), "Refused attempts") == (0, 1)
+    assert RefusedAttempt.objects.count() == 1
 
 
 def test_only_contacts_who_consented_have_sessions_and_none_has_a_password():

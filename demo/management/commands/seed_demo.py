@@ -9,8 +9,9 @@ from demo.story import SeedReport, seed_demo
 
 class Command(BaseCommand):
     help = (
-        "Create demo meetings (repeating, in their own zones, one occurrence cancelled), contacts, sessions and "
-        "events. Safe to run again: rows that already exist are left as they are and nothing is duplicated. "
+        "Create demo meetings (repeating, in their own zones, one occurrence cancelled), contacts, sessions of "
+        "every outcome with their events, and a refused check-in. Safe to run again: rows that already exist are "
+        "left as they are and nothing is duplicated. "
         "Then run refresh_schedule (make run does) for today's meetings."
     )
 
@@ -43,8 +44,9 @@ def format_report(report: SeedReport) -> str:
         ("Sessions", report.sessions),
         ("Session events", report.events),
         ("Cancellations", report.cancellations),
+        ("Refused attempts", report.attempts),
     ]
-    lines = [f"  {label:<15}{tally.created:>4} created, {tally.present:>3} already present" for label, tally in rows]
+    lines = [f"  {label:<17}{tally.created:>4} created, {tally.present:>3} already present" for label, tally in rows]
     created = sum(tally.created for _, tally in rows)
     summary = "Demo data created." if created else "Demo data already present; nothing to do."
     return "\n".join([summary, *lines])
