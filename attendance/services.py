@@ -12,6 +12,7 @@ under, and the judgement is stored with it; a session's outcome (attendance.outc
 stored when it closes.
 """
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from attendance.models import (
     SessionEvent,
     SessionStatus,
 )
-from attendance.outcomes import Attendance, Outcome, Rules, facts_of, judge
+from attendance.outcomes import Attendance, Outcome, Reason, Rules, facts_of, judge
 from contacts.models import Contact
 from core.geo import PositionError, haversine_m, validate_point
 from core.validators import validate_accuracy
@@ -188,6 +189,19 @@ def judge_session(session: Session) -> Attendance:
     """attendance.outcomes.judge for `session`, from its stored events, under its version."""
     events = list(session.events.filter(type__in=[EventType.CHECK_IN, EventType.CHECK_OUT]))
     return judge(facts_of(session, events), Rules.of(session.policy_version))
+
+
+# The reasons a check-in alone decides, known while the session is still open.
+CHECK_IN_REASONS = (Reason.ARRIVED_LATE, Reason.SENT_LATE)
+
+
+def reasons_so_far(session: Session) -> list[Reason]:
+    """For an open session, the reasons its check-in has already decided (arrived late, sent
+    late): the one judgement of the session as if it closed now, keeping only those."""
+    events = list(session.events.filter(type__in=[EventType.CHECK_IN, EventType.CHECK_OUT]))
+    facts = dataclasses.replace(facts_of(session, events), is_open=False)
+    found = judge(facts, Rules.of(session.policy_version))
+    return [reason for reason in found.reasons if reason in CHECK_IN_REASONS]
 
 
 def _store_outcome(session: Session) -> None:

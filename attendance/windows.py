@@ -27,8 +27,8 @@ def window(start: dt.datetime, end: dt.datetime | None, policy: PolicyVersion) -
 
 def occurrence_for(meeting: Meeting, at: dt.datetime, policy: PolicyVersion) -> Occurrence | None:
     """The occurrence a session opened at `at` is for: the one whose check-in window holds
-    `at`, else the next one on the same local date (its check-in will open later). None for a
-    meeting without times.
+    `at`, else the next one on the same local date or whose check-in opens on it (its check-in
+    will open later). None for a meeting without times.
 
     Raises AttendanceError `no_occurrence` when the meeting does not meet that day (or that
     day's meeting is cancelled), `check_in_closed` (with `ended_at`) when it has ended."""
@@ -42,7 +42,14 @@ def occurrence_for(meeting: Meeting, at: dt.datetime, policy: PolicyVersion) -> 
             return occurrence
     day = at.astimezone(meeting.zone).date()
     today = [o for o in found if o.local_date == day]
-    later = [o for o in today if not o.cancelled and o.start > at]
+    # Later today, or one whose check-in opens today (a meeting at midnight opens the evening
+    # before): its check-in will say when it opens.
+    later = [
+        o
+        for o in held
+        if o.start > at
+        and (o.local_date == day or window(o.start, o.end, policy)[0].astimezone(meeting.zone).date() == day)
+    ]
     if later:
         return later[0]
     if any(o.cancelled for o in today) and not any(not o.cancelled for o in today):

@@ -9,8 +9,9 @@ zone's abbreviation (attendance.windows.at_place).
 import dataclasses
 import datetime as dt
 
-from attendance.models import EventType, Session, SessionStatus
-from attendance.outcomes import REASON_LABELS, Outcome, Reason, Rules, facts_of, judge
+from attendance import services
+from attendance.models import Session, SessionStatus
+from attendance.outcomes import REASON_LABELS, Outcome
 from attendance.reports import VERIFICATION_LABELS
 from attendance.windows import at_place, window
 from meetings.models import Meeting
@@ -24,8 +25,6 @@ OUTCOME_WORDS = {
     Outcome.PARTIAL: "partly attended",
     Outcome.NOT_VERIFIED: "not verified",
 }
-# The reasons a check-in alone already gives (shown while the session is open).
-CHECK_IN_REASONS = (Reason.ARRIVED_LATE, Reason.SENT_LATE)
 # How far ahead the next held occurrence is looked for (cancelled ones are skipped).
 LOOK_AHEAD = 10
 
@@ -79,13 +78,9 @@ def position_words(flag: str | None) -> str:
 
 
 def reasons_so_far(session: Session) -> list[str]:
-    """For an open session, the reasons its check-in already gives ('Arrived late'): the one
-    judgement (attendance.outcomes.judge) of the session as if it closed now, keeping only
-    what the check-in decided."""
-    events = list(session.events.filter(type__in=[EventType.CHECK_IN, EventType.CHECK_OUT]))
-    facts = dataclasses.replace(facts_of(session, events), is_open=False)
-    found = judge(facts, Rules.of(session.policy_version))
-    return [REASON_LABELS[reason] for reason in found.reasons if reason in CHECK_IN_REASONS]
+    """For an open session, the reasons its check-in already gives ('Arrived late'), in words
+    (attendance.services.reasons_so_far decides them)."""
+    return [REASON_LABELS[reason] for reason in services.reasons_so_far(session)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -288,3 +288,19 @@ def test_a_session_still_within_its_grace_is_not_closed_by_a_check_in_elsewhere(
         act(pst(1, 20, 45), contact, other, EventType.CHECK_IN)
     assert (error.value.code, error.value.context) == ("open_session_exists", {"session_id": open_one.id})
     assert Session.objects.get(pk=open_one.id).is_open
+
+
+def test_a_midnight_meeting_says_when_check_in_opens_the_evening_before(contact):
+    midnight = MeetingFactory(
+        lat=PORTLAND[0],
+        lng=PORTLAND[1],
+        time_zone="America/Los_Angeles",
+        start_time=pst(2, 0),
+        end_time=pst(2, 1),
+        recurrence="FREQ=DAILY",
+    )
+    with pytest.raises(AttendanceError) as error:
+        act(pst(1, 23, 25), contact, midnight, EventType.CHECK_IN)
+    assert (error.value.code, error.value.context) == ("check_in_not_open", {"opens_at": pst(1, 23, 30)})
+    session = act(pst(1, 23, 45), contact, midnight, EventType.CHECK_IN).session
+    assert session.occurrence_start == pst(2, 0)
