@@ -194,6 +194,30 @@ def statements(scale: Scale) -> list[tuple[str, str]]:
             ) AS r
             """,
         ),
+        (
+            "outcomes",
+            # What attendance.outcomes.judge stores when a session closes, from the events above:
+            # a check-in at the place (step 1) and a check-out at the place (step 3) 59 minutes
+            # apart attend; an unverified check-in is not verified; an ended session has no
+            # check-out; a check-out away from the place is not verified.
+            """
+            UPDATE sessions s
+            SET outcome = CASE WHEN s.status = 'checked_in' THEN 'open'
+                               WHEN ci.location_flag <> 'granted' THEN 'not_verified'
+                               WHEN s.status = 'ended' OR co.location_flag <> 'granted' THEN 'partial'
+                               ELSE 'attended' END,
+                outcome_reasons = CASE WHEN s.status = 'checked_in' THEN ''
+                                       WHEN ci.location_flag <> 'granted' THEN 'no_verified_check_in'
+                                       WHEN s.status = 'ended' THEN 'no_check_out'
+                                       WHEN co.location_flag <> 'granted' THEN 'check_out_not_verified'
+                                       ELSE '' END,
+                seconds_attended = CASE WHEN s.status = 'completed' AND ci.location_flag = 'granted'
+                                        THEN 59 * 60 END
+            FROM session_events ci, session_events co
+            WHERE ci.session_id = s.id AND ci.type = 'check_in'
+              AND co.session_id = s.id AND co.ts_server = ci.ts_server + interval '59 min'
+            """,
+        ),
     ]
 
 

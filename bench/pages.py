@@ -36,6 +36,7 @@ def pages() -> list[tuple[str, str]]:
         ("Contact detail", "contacts:detail", [contact.pk], ""),
         ("Sessions list", "attendance:sessions", [], ""),
         ("Sessions, denied check-ins", "attendance:sessions", [], "?flag=denied"),
+        ("Sessions, partly attended", "attendance:sessions", [], "?outcome=partial"),
         ("Session detail", "attendance:session", [session.pk], ""),
         ("Report, one year", "attendance:report", [], f"?contact={contact.pk}&start={year_ago}&end={today}"),
     ]

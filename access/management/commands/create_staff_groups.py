@@ -43,7 +43,7 @@ ROLES: dict[str, list[str]] = {
 
 
 class Command(BaseCommand):
-    help = "Create or update the staff groups (Case managers, Read-only reviewers, Policy administrators). Safe to run again."
+    help = "Create or update the staff groups (Case managers, Read-only reviewers, Policy administrators)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
