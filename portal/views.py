@@ -25,6 +25,7 @@ from access.authentication import authenticate_contact
 from attendance import services
 from attendance.models import OPEN_STATUSES, EventType, LocationFlag, Session, SessionStatus
 from attendance.queries import with_attendance
+from attendance.windows import window
 from contacts.models import Contact
 from core.templatetags.staff import when
 from meetings.calendar import calendar_filename, meeting_calendar
@@ -210,13 +211,13 @@ def _finished_here(contact: Contact, meeting: Meeting, now: dt.datetime) -> dict
     button. Nothing once that check-in opens (or, for a meeting without times, the next day)."""
     finished = (
         with_attendance(Session.objects.filter(contact=contact, meeting=meeting).exclude(status__in=OPEN_STATUSES))
-        .select_related("meeting")
+        .select_related("meeting", "policy_version")
         .order_by("-created_at")
         .first()
     )
     if finished is None:
         return {}
-    if finished.occurrence_start is None:
+    if finished.occurrence_start is None or meeting.start_time is None:
         ended = finished.check_out_at or finished.ended_at
         if ended is None or timezone.localdate(ended, meeting.zone) != timezone.localdate(now, meeting.zone):
             return {}
@@ -224,6 +225,11 @@ def _finished_here(contact: Contact, meeting: Meeting, now: dt.datetime) -> dict
     following = wording.next_check_in(meeting, finished.occurrence_start)
     if following is not None and now >= following.opens_at:
         return {}
+    # Only a check-out finishes the attendee's part of an occurrence: a session ended any other
+    # way (by staff, by themselves) leaves its check-in window open, as the service does.
+    _, closes = window(finished.occurrence_start, finished.occurrence_end, finished.policy_version)
+    if finished.status != SessionStatus.COMPLETED and now <= closes:
+        return {"finished": finished, "check_in_again": True}
     return {"finished": finished, "next_check_in": following.words(now) if following else ""}
 
 
