@@ -170,6 +170,12 @@ class SessionStartSerializer(serializers.Serializer):
         required=False,
         help_text="Staff only, and required for staff: whose session it is. Attendees start their own.",
     )
+    ts_client = ClientDateTimeField(
+        required=False,
+        help_text="Optional: when the phone recorded the check-in this session is opened for, with a UTC offset. "
+        "A check-in queued offline and sent later than the policy allows opens its session as of that time "
+        "(so a meeting that has ended since still takes it, marked sent late); otherwise the session opens now.",
+    )
 
     def to_internal_value(self, data: object) -> dict:
         # Refused before anything is looked up, so an attendee cannot learn which ids exist.
@@ -569,7 +575,11 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=SessionStartSerializer,
         responses={
             201: SessionSerializer,
-            400: error("Invalid input (`invalid`, naming the fields), or `invalid_position` (with `field`)."),
+            400: error(
+                "Invalid input (`invalid`, naming the fields), `invalid_position` (with `field`), or a `ts_client` "
+                "the phone could not honestly send (`ts_client_without_offset`, `ts_client_in_future`, "
+                "`ts_client_too_old`, with `field`)."
+            ),
             401: UNAUTHENTICATED,
             403: error(
                 "`destination_requires_staff` (with `field`): an attendee sent a `dest_*` field; only staff open a "
@@ -595,6 +605,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             meeting=data.get("meeting"),
             destination=data.get("destination"),
             approved_by=request.user if is_staff(request.user) else None,
+            ts_client=data.get("ts_client"),
         )
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 

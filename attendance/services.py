@@ -250,11 +250,12 @@ def start_session(
     meeting: Meeting | None = None,
     destination: Destination | None = None,
     approved_by: AbstractBaseUser | None = None,
-    at: dt.datetime | None = None,
+    ts_client: dt.datetime | None = None,
 ) -> Session:
     """Open a session for `contact` at a meeting (its place is copied) or at a destination that
-    a staff member (`approved_by`) sets for the attendee, as of `at` (default: now; a check-in
-    sent late opens its session at the phone's time).
+    a staff member (`approved_by`) sets for the attendee, as of now, or, when the phone gives
+    the time of the check-in it opens the session for (`ts_client`, aware) and sent it later
+    than the policy allows, as of that time (a check-in queued offline during the meeting).
 
     The session fixes, from then on: the policy version in force at the meeting's jurisdiction
     (the default jurisdiction's for a destination), the radius (the meeting's, or the policy's),
@@ -262,7 +263,7 @@ def start_session(
 
     Raises AttendanceError: `contact_inactive`, `meeting_inactive`, `open_session_exists` (with
     `session_id`), `destination_requires_staff`, `no_occurrence`, `check_in_closed` (with
-    `ended_at`), `no_policy`, `invalid_position`.
+    `ended_at`), `no_policy`, `invalid_position`, and the `ts_client_*` codes.
     """
     if (meeting is None) == (destination is None):
         raise ValueError("give either a meeting or a destination")
@@ -274,13 +275,16 @@ def start_session(
         )
     if not contact.is_active:
         raise AttendanceError(AttendanceError.CONTACT_INACTIVE, "This contact is deactivated.")
-    at = at or timezone.now()
+    if ts_client is not None:
+        _check_client_time(ts_client)
+    jurisdiction_id = meeting.jurisdiction_id if meeting is not None else None
+    at = _placed_at(jurisdiction_id, ts_client) if ts_client is not None else timezone.now()
     if meeting is not None:
         if not meeting.is_active:
             raise AttendanceError(AttendanceError.MEETING_INACTIVE, "This meeting is no longer active.")
         destination = Destination(meeting.name, meeting.address, meeting.lat, meeting.lng)
     _check_position(destination.lat, destination.lng)
-    policy = _policy_at(meeting.jurisdiction_id if meeting is not None else None, at)
+    policy = _policy_at(jurisdiction_id, at)
     occurrence = windows.occurrence_for(meeting, at, policy) if meeting is not None else None
     with transaction.atomic():
         _refuse_second_open_session(contact)
@@ -409,13 +413,32 @@ def close_if_stale(session_id: str, now: dt.datetime | None = None) -> RecordedE
         return _record_once(session.id, EventType.STATUS_CHANGE, report, None, None, staff=True, actor=None)
 
 
+# How long a session without scheduled times (at a drop-in place, or at a destination staff
+# opened ahead of the appointment) waits for its check-in before it is closed.
+WAIT_FOR_CHECK_IN = dt.timedelta(days=1)
+
+
 def stale_after(session: Session) -> dt.datetime:
-    """When an open session is closed automatically (see close_if_stale)."""
+    """When an open session is closed automatically (see close_if_stale): the occurrence's end
+    plus the policy's `close_after_end`. Without an end: after a verified check-in, the policy's
+    minimum stay without times plus that grace; before one, a day after it opened (or that
+    minimum plus grace, if longer). Never earlier than `created_at + close_after_end`, which
+    close_stale_sessions' query relies on."""
     policy = session.policy_version
-    end = session.occurrence_end
-    if end is None:
-        end = (session.occurrence_start or session.created_at) + policy.min_stay_without_times
-    return end + policy.close_after_end
+    grace = policy.close_after_end
+    if session.occurrence_end is not None:
+        return session.occurrence_end + grace
+    if session.occurrence_start is not None:
+        return session.occurrence_start + policy.min_stay_without_times + grace
+    checked_in = (
+        session.events.filter(type=EventType.CHECK_IN, location_flag=LocationFlag.GRANTED)
+        .order_by("ts_server")
+        .values_list("ts_server", flat=True)
+        .first()
+    )
+    if checked_in is not None:
+        return checked_in + policy.min_stay_without_times + grace
+    return session.created_at + max(WAIT_FOR_CHECK_IN, policy.min_stay_without_times + grace)
 
 
 def record_at_meeting(contact: Contact, meeting: Meeting, event_type: EventType, report: EventReport) -> RecordedEvent:
@@ -462,7 +485,7 @@ def _session_at(contact: Contact, meeting: Meeting, event_type: EventType, repor
     if session is not None:
         return session
     try:
-        return start_session(contact, meeting=meeting, at=_placed_at(meeting, report))
+        return start_session(contact, meeting=meeting, ts_client=report.ts_client)
     except AttendanceError as error:
         if error.code != AttendanceError.OPEN_SESSION_EXISTS:
             raise
@@ -474,12 +497,12 @@ def _session_at(contact: Contact, meeting: Meeting, event_type: EventType, repor
     return session
 
 
-def _placed_at(meeting: Meeting, report: EventReport) -> dt.datetime:
+def _placed_at(jurisdiction_id: str | None, ts_client: dt.datetime) -> dt.datetime:
     """When an event that opens a session happened, as judged: now, or the phone's time when it
     was sent later than the policy in force now allows."""
     now = timezone.now()
-    policy = _policy_at(meeting.jurisdiction_id, now)
-    return report.ts_client if sent_late(report.ts_client, now, policy) else now
+    policy = _policy_at(jurisdiction_id, now)
+    return ts_client if sent_late(ts_client, now, policy) else now
 
 
 def _open_session_here(contact: Contact, meeting: Meeting, event_type: EventType) -> Session | None:
@@ -515,10 +538,11 @@ def _record(
     try:
         return _record_retrying(session_id, event_type, report, event_id, contact, staff, actor)
     except AttendanceError as error:
-        if not staff:
-            session = Session.objects.filter(pk=session_id).first()
-            if session is not None and (contact is None or session.contact_id == contact.id):
-                _keep_refused(error, session.contact, session.meeting, session, event_type, report)
+        # Kept for an attendee's own event only: a staff caller's position is not the attendee's.
+        if not staff and contact is not None:
+            session = Session.objects.filter(pk=session_id, contact=contact).first()
+            if session is not None:
+                _keep_refused(error, contact, session.meeting, session, event_type, report)
         raise
 
 
@@ -717,7 +741,11 @@ def _lock_session(session_id: str, contact: Contact | None) -> Session:
 
 def _check_report(report: EventReport) -> None:
     """Refuse a report no phone could honestly send. Errors name the `field` at fault."""
-    ts_client = report.ts_client
+    _check_client_time(report.ts_client)
+    _check_fix(report.fix)
+
+
+def _check_client_time(ts_client: dt.datetime) -> None:
     if timezone.is_naive(ts_client):
         raise AttendanceError(
             AttendanceError.CLIENT_TIME_WITHOUT_OFFSET,
@@ -737,7 +765,9 @@ def _check_report(report: EventReport) -> None:
             f"ts_client is older than the {settings.MAX_CLIENT_DELAY.days} days an event may wait to be sent.",
             field="ts_client",
         )
-    fix = report.fix
+
+
+def _check_fix(fix: Fix) -> None:
     if (fix.lat is None) != (fix.lng is None):
         raise AttendanceError(
             AttendanceError.INVALID_POSITION,

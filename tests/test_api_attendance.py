@@ -339,3 +339,19 @@ def test_staff_who_may_not_add_sessions_cannot_open_one_anywhere(viewer_api):
 
 def test_nobody_signed_out_opens_a_session(api_client):
     assert api_client.post(SESSIONS, DESTINATION, format="json").status_code == 401
+
+
+def test_a_phone_queued_offline_opens_its_session_with_the_check_ins_time(meeting):
+    phone = phone_of(ContactFactory(consenting=True))
+    with clock(END + minutes(60)):
+        refused = phone.post(SESSIONS, {"meeting_id": meeting.pk}, format="json")
+        started = phone.post(SESSIONS, {"meeting_id": meeting.pk, "ts_client": utc(START).isoformat()}, format="json")
+        naive = phone.post(SESSIONS, {"meeting_id": meeting.pk, "ts_client": "2026-12-08T18:00:00"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "check_in_closed")
+    assert started.status_code == 201
+    assert started.json()["occurrence_start"] == utc(START).isoformat().replace("+00:00", "Z")
+    assert (naive.status_code, naive.json()["code"], naive.json()["field"]) == (
+        400,
+        "ts_client_without_offset",
+        "ts_client",
+    )

@@ -304,3 +304,45 @@ def test_a_midnight_meeting_says_when_check_in_opens_the_evening_before(contact)
     assert (error.value.code, error.value.context) == ("check_in_not_open", {"opens_at": pst(1, 23, 30)})
     session = act(pst(1, 23, 45), contact, midnight, EventType.CHECK_IN).session
     assert session.occurrence_start == pst(2, 0)
+
+
+def test_a_queued_check_in_opens_its_session_through_the_api_after_the_meeting_ended(contact, meeting):
+    # The phone was offline from 6:55 pm; its app opens the session and checks in at 9:45 pm.
+    with time_machine.travel(pst(1, 21, 45), tick=False):
+        session = services.start_session(contact, meeting=meeting, ts_client=pst(1, 18, 55))
+        services.check_in(session.id, at_the_door(pst(1, 18, 55)), contact=contact)
+        services.check_out(session.id, at_the_door(pst(1, 20, 30)), contact=contact)
+    assert session.occurrence_start == pst(1, 19)
+    assert judged(session.id) == ("partial", ["sent_late"], 90, 90)
+    # Without the phone's time, the session would open now, after the meeting: refused.
+    other = ContactFactory(consenting=True)
+    with time_machine.travel(pst(1, 21, 45), tick=False), pytest.raises(AttendanceError) as error:
+        services.start_session(other, meeting=meeting)
+    assert error.value.code == "check_in_closed"
+
+
+def test_a_staff_callers_refused_event_is_not_kept_as_the_attendees(contact, meeting):
+    session = act(pst(1, 18, 55), contact, meeting, EventType.CHECK_IN).session
+    with time_machine.travel(pst(1, 19), tick=False), pytest.raises(AttendanceError):
+        services.check_in(session.id, at_the_door())  # staff API: contact=None; already checked in
+    assert not RefusedAttempt.objects.exists()
+
+
+def test_a_destination_session_waits_a_day_for_its_check_in_then_closes(contact):
+    staff = StaffUserFactory()
+    destination = services.Destination("Treatment centre", "1 Main St", *PORTLAND)
+    with time_machine.travel(pst(1, 9), tick=False):
+        session = services.start_session(contact, destination=destination, approved_by=staff)
+    with time_machine.travel(pst(1, 14), tick=False):
+        assert services.close_if_stale(session.id) is None  # the 2 pm appointment: still open
+        services.check_in(session.id, at_the_door(), contact=contact)
+    with time_machine.travel(pst(1, 17), tick=False):  # check-in + 60 min + 2 h
+        call_command("close_stale_sessions")
+        assert Session.objects.get(pk=session.id).is_open
+    with time_machine.travel(pst(1, 17, 0, 1), tick=False):
+        call_command("close_stale_sessions")
+    assert judged(session.id) == ("partial", ["no_check_out"], None, None)
+    untouched = services.start_session(ContactFactory(consenting=True), destination=destination, approved_by=staff)
+    with time_machine.travel(untouched.created_at + dt.timedelta(days=1, seconds=1), tick=False):
+        call_command("close_stale_sessions")
+    assert judged(untouched.id)[:2] == ("not_verified", ["no_verified_check_in"])

@@ -26,17 +26,14 @@ class Command(BaseCommand):
 
 
 def candidates(now: object) -> list[str]:
-    """Open sessions that may be stale at `now`: those whose end plus their policy's grace has
-    passed, found with the partial index of open sessions (ix_sessions_open_ending)."""
+    """Open sessions that may be stale at `now`, found with the partial index of open sessions
+    (ix_sessions_open_ending): those past their occurrence's end plus their policy's grace, and
+    those without an end opened more than the grace ago. close_if_stale then decides each one
+    exactly (attendance.services.stale_after), so this only has to include every stale one."""
     grace = ExpressionWrapper(F("policy_version__close_after_end"), output_field=DurationField())
-    without_end = ExpressionWrapper(
-        F("policy_version__close_after_end") + F("policy_version__min_stay_without_times"),
-        output_field=DurationField(),
-    )
-    sessions = Session.objects.open().annotate(grace=grace, without_end=without_end)
+    sessions = Session.objects.open().annotate(grace=grace)
     stale = sessions.filter(
         Q(occurrence_end__isnull=False, occurrence_end__lt=now - F("grace"))
-        | Q(occurrence_end__isnull=True, occurrence_start__isnull=False, occurrence_start__lt=now - F("without_end"))
-        | Q(occurrence_end__isnull=True, occurrence_start__isnull=True, created_at__lt=now - F("without_end"))
+        | Q(occurrence_end__isnull=True, created_at__lt=now - F("grace"))
     )
     return list(stale.order_by("created_at").values_list("pk", flat=True))
