@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from attendance.outcomes import Attendance, Outcome, Reason
+from attendance.outcomes import Attendance, Outcome, Reason, scheduled_seconds
 from core.db import IdField, audit_trail, created_at_field, updated_at_field
 from core.validators import (
     MAX_REPORTED_ACCURACY_METERS,
@@ -186,8 +186,12 @@ class Session(models.Model):
 
     @property
     def attendance(self) -> Attendance:
-        """The stored judgement (attendance.outcomes.judge), as it was made when the session closed."""
-        return Attendance(Outcome(self.outcome), tuple(self.reasons), self.seconds_attended, self.seconds_scheduled)
+        """The stored judgement (attendance.outcomes.judge), as it was made when the session closed;
+        while it is open, the scheduled time of its occurrence and nothing more."""
+        scheduled = self.seconds_scheduled
+        if scheduled is None and self.outcome == Outcome.OPEN:
+            scheduled = scheduled_seconds(self.occurrence_start, self.occurrence_end)
+        return Attendance(Outcome(self.outcome), tuple(self.reasons), self.seconds_attended, scheduled)
 
     @property
     def self_declared_destination(self) -> bool:

@@ -54,7 +54,7 @@ def time_attended(session: Session) -> str:
     attended = hours_and_minutes(session.seconds_attended)
     if not attended:
         return ""
-    scheduled = hours_and_minutes(session.seconds_scheduled)
+    scheduled = hours_and_minutes(session.attendance.seconds_scheduled)
     return f"{attended} of {scheduled}" if scheduled else attended
 
 

@@ -88,7 +88,7 @@ def test_a_new_session_is_open_under_the_policy_in_force_for_its_occurrence(meet
         body = phone_of(ContactFactory(consenting=True)).post(SESSIONS, {"meeting_id": meeting.pk}, format="json")
     assert body.status_code == 201, body.content
     body = body.json()
-    assert body["attendance"] == {"outcome": "open", "reasons": [], "minutes_attended": None, "minutes_scheduled": None}
+    assert body["attendance"] == {"outcome": "open", "reasons": [], "minutes_attended": None, "minutes_scheduled": 90}
     assert (body["policy_version_id"], body["radius_m"]) == (DEFAULT_VERSION_ID, 100.0)
     assert dt.datetime.fromisoformat(body["occurrence_start"]) == START
     assert dt.datetime.fromisoformat(body["occurrence_end"]) == END

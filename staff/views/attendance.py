@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attendance import reports
 from attendance.models import EventType, LocationFlag, Session
-from attendance.outcomes import scheduled_seconds
 from attendance.reports import EventEvidence
 from attendance.services import AttendanceError, end_session_by_staff
 from core.csv_files import csv_file
@@ -85,13 +84,9 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
         "check_in": check_in,
         "check_out": check_out,
         "refused_attempts": list(session.refused_attempts.all()),
-        "attended": _seconds(session.seconds_attended),
-        # Stored when the session closes; while it runs, its occurrence's length.
-        "scheduled": _seconds(
-            session.seconds_scheduled
-            if session.seconds_scheduled is not None
-            else scheduled_seconds(session.occurrence_start, session.occurrence_end)
-        ),
+        "attended": _seconds(session.attendance.seconds_attended),
+        # Stored when the session closes; while it runs, its occurrence's length (Session.attendance).
+        "scheduled": _seconds(session.attendance.seconds_scheduled),
         "contact_url": reverse("contacts:detail", args=[session.contact_id]),
         "meeting_url": reverse("meetings:detail", args=[session.meeting_id]) if session.meeting_id else None,
         "destination_map_url": reports.map_url(session.dest_lat, session.dest_lng),
