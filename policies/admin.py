@@ -36,6 +36,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
     list_display = ("jurisdiction", "number", "effective_from", "published_by")
     list_filter = ("jurisdiction",)
+    list_select_related = ("jurisdiction", "published_by")
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [field.name for field in PolicyVersion._meta.fields]

@@ -11,9 +11,9 @@ from django.utils import timezone
 from core.errors import DomainError
 from policies.models import DEFAULT_JURISDICTION_ID, RULES, Jurisdiction, PolicyVersion
 
-# A version published "now" may name a moment a little in the past (the time the form was
-# filled in); never further, so that no session already opened falls under a rule it was not told.
-PAST_SLACK = dt.timedelta(minutes=5)
+# How far ahead a version may take effect: a mistyped year would otherwise block every later
+# version of the jurisdiction (each must take effect after the latest, and none is ever removed).
+MAX_AHEAD = dt.timedelta(days=2 * 366)
 RULE_FIELDS = tuple(field for field, _ in RULES)
 
 
@@ -21,6 +21,7 @@ class PolicyError(DomainError):
     """A version could not be published; nothing was stored."""
 
     EFFECTIVE_IN_PAST = "effective_in_past"
+    EFFECTIVE_TOO_FAR = "effective_too_far"
     NOT_AFTER_LATEST = "not_after_latest"
     INVALID_RULE = "invalid_rule"
     NO_POLICY = "no_policy"
@@ -50,17 +51,28 @@ def publish(
     published_by: AbstractBaseUser | None = None,
 ) -> PolicyVersion:
     """Publish the next version of `jurisdiction`'s rules, effective from `effective_from`
-    (default: now), which must be after the latest version's and not in the past.
+    (default: now), which must be after the latest version's, not in the past and within two
+    years.
 
     `rules` maps RULES' field names to values; a rule left out keeps the latest version's value.
-    Raises PolicyError (`effective_in_past`, `not_after_latest`, `invalid_rule`, each naming
-    its `field`)."""
+    Raises PolicyError (`effective_in_past`, `effective_too_far`, `not_after_latest`,
+    `invalid_rule`, each naming its `field`)."""
     now = timezone.now()
     effective_from = effective_from or now
-    if effective_from < now - PAST_SLACK:
+    try:
+        effective_from = effective_from.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59-05:00: beyond the last UTC instant
+        effective_from = dt.datetime.max.replace(tzinfo=dt.UTC)
+    if effective_from < now:
         raise PolicyError(
             PolicyError.EFFECTIVE_IN_PAST,
             "A new version takes effect now or later: sessions already opened keep the rules they were told.",
+            field="effective_from",
+        )
+    if effective_from > now + MAX_AHEAD:
+        raise PolicyError(
+            PolicyError.EFFECTIVE_TOO_FAR,
+            "A new version takes effect within two years; publish a later one nearer the time.",
             field="effective_from",
         )
     unknown = set(rules) - set(RULE_FIELDS)

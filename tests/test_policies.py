@@ -80,8 +80,23 @@ class TestPublishing:
 
     def test_a_version_cannot_take_effect_in_the_past(self, default):
         with time_machine.travel(NOW, tick=False), pytest.raises(PolicyError) as error:
-            publish(default, {}, effective_from=NOW - dt.timedelta(minutes=6))
+            publish(default, {}, effective_from=NOW - dt.timedelta(seconds=1))
         assert (error.value.code, error.value.context) == ("effective_in_past", {"field": "effective_from"})
+
+    @pytest.mark.parametrize(
+        "effective_from",
+        [
+            NOW + dt.timedelta(days=2 * 366, seconds=1),
+            # Beyond the last UTC instant once converted: refused, never a 500.
+            dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(-dt.timedelta(hours=5))),
+        ],
+    )
+    def test_nor_more_than_two_years_ahead_so_a_typo_cannot_block_the_jurisdiction(self, default, effective_from):
+        with time_machine.travel(NOW, tick=False):
+            with pytest.raises(PolicyError) as error:
+                publish(default, {}, effective_from=effective_from)
+            assert (error.value.code, error.value.context) == ("effective_too_far", {"field": "effective_from"})
+            assert publish(default, {}, effective_from=NOW + dt.timedelta(days=2 * 366)).number == 2
 
     def test_nor_before_the_latest(self, default):
         with time_machine.travel(NOW, tick=False):
