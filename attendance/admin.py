@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from attendance.models import Session, SessionEvent
+from attendance.models import RefusedAttempt, Session, SessionEvent
 from core.admin_helpers import LocalTimesAdminMixin, ReadOnlyAdminMixin, change_link, changelist_link
 from core.races import SerialSaveAdminMixin
 
@@ -29,9 +29,9 @@ class SessionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Session)
 class SessionAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, admin.ModelAdmin):
-    list_display = ("contact_link", "dest_name", "meeting_link", "status", "is_complete", "created_at")
+    list_display = ("contact_link", "dest_name", "meeting_link", "status", "outcome", "created_at")
     list_display_links = ("dest_name",)
-    list_filter = ("status", "is_complete")
+    list_filter = ("status", "outcome", "is_complete")
     search_fields = ("=id", "contact__email", "contact__first_name", "contact__last_name", "dest_name")
     search_help_text = "Search by session id, contact email or name, or destination name."
     date_hierarchy = "created_at"
@@ -39,6 +39,11 @@ class SessionAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, admin.ModelAdmin)
     inlines = (SessionEventInline,)
     fieldsets = (
         (None, {"fields": ("contact", "meeting", "status", "is_complete", "event_list")}),
+        (
+            "Judgement (attendance.outcomes, stored when the session closed)",
+            {"fields": ("outcome", "outcome_reasons", "seconds_attended", "seconds_scheduled", "policy_version")},
+        ),
+        ("Occurrence", {"fields": ("occurrence_start", "occurrence_end", "radius_m", "destination_approved_by")}),
         ("Destination", {"fields": ("dest_name", "dest_address", "dest_lat", "dest_lng")}),
         ("Notes", {"fields": ("session_notes",)}),
         ("Record", {"fields": ("id", "created_at", "updated_at")}),
@@ -117,3 +122,18 @@ class SessionEventAdmin(LocalTimesAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     @admin.display(description="contact", ordering="session__contact__last_name")
     def contact_link(self, obj: SessionEvent) -> SafeString | None:
         return change_link(obj.session.contact)
+
+
+@admin.register(RefusedAttempt)
+class RefusedAttemptAdmin(LocalTimesAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Events a rule refused, kept as evidence (attendance.services): read only, as events are."""
+
+    list_display = ("ts_server", "type", "code", "contact", "meeting", "session", "ts_client")
+    ordering = ("-ts_server", "-id")
+    list_filter = ("type", "code")
+    search_fields = ("=session__id", "contact__email")
+    search_help_text = "Search by session id or contact email."
+    date_hierarchy = "ts_server"
+    actions = None
+    show_full_result_count = False
+    list_select_related = ("contact", "meeting", "session")

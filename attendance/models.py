@@ -392,3 +392,10 @@ class RefusedAttempt(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Never:
         raise AppendOnlyError("refused attempts cannot be deleted")
+
+    @property
+    def time_zone(self) -> str | None:
+        """The zone of the place it was sent for (None: the site's); load meeting and session."""
+        if self.meeting_id is not None:
+            return self.meeting.time_zone
+        return self.session.time_zone if self.session_id is not None else None

@@ -97,7 +97,7 @@ def test_the_staff_lists_result_filter_matches_the_rows_verdict(client, staff_us
 
 def test_the_contact_page_counts_sessions_not_check_ins(legacy_session, contact):
     totals = attendance_totals(contact)
-    assert (totals["sessions"], totals["verified"], totals["denied"]) == (1, 1, 0)
+    assert (totals["sessions"], totals["attended"], totals["partial"], totals["not_verified"]) == (1, 1, 0, 0)
 
 
 def test_the_dashboard_does_not_ask_to_review_a_verified_session(legacy_session):

@@ -6,8 +6,10 @@ import html
 import pytest
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
-from attendance.models import EventType, LocationFlag, SessionStatus
+from attendance.models import EventType, LocationFlag, RefusedAttempt, SessionStatus
+from attendance.services import judge_unjudged
 from contacts.models import ConsentChange, Contact
 from tests.factories import ContactFactory, MeetingFactory, SessionEventFactory, SessionFactory
 
@@ -397,6 +399,8 @@ def known_attendance(contact: Contact) -> None:
     SessionEventFactory(session=open_session, location_flag=LocationFlag.DENIED)
     # Someone else's attendance never counts.
     SessionEventFactory()
+    # Written outside the services, as legacy rows are: judged afterwards, as adoption does.
+    judge_unjudged()
 
 
 def test_detail_shows_attendance_totals(staff, contact):
@@ -404,15 +408,9 @@ def test_detail_shows_attendance_totals(staff, contact):
 
     response = staff.get(url("detail", contact))
 
-    # Sessions by their verdict, not check-ins: the ended session's latest attempt timed out.
-    assert response.context["totals"] == {
-        "sessions": 3,
-        "completed": 1,
-        "verified": 1,
-        "denied": 1,
-        "timeouts": 1,
-        "no_check_in": 0,
-    }
+    # Sessions by their stored outcome: the completed one checked out at once (partly attended,
+    # never "verified"), the ended one never checked in at the place, the third still open.
+    assert response.context["totals"] == {"sessions": 3, "attended": 0, "partial": 1, "not_verified": 1, "open": 1}
     page = text(response)
     assert "Tuesday group" in page
     assert "Probation office" in page
@@ -474,3 +472,28 @@ def test_detail_dates_use_the_site_format(staff, contact, settings):
 
 def test_unknown_contact_is_404(staff):
     assert staff.get(reverse("contacts:detail", args=["no-such-contact"])).status_code == 404
+
+
+def test_detail_lists_refused_attempts_those_that_opened_no_session_too(staff, contact):
+    meeting = MeetingFactory(name="Thursday group")
+    RefusedAttempt.objects.create(
+        contact=contact,
+        meeting=meeting,
+        type=EventType.CHECK_IN,
+        code="check_in_not_open",
+        detail="Check-in opens at 6:30 pm PST.",
+        ts_client=timezone.now(),
+        lat=45.5,
+        lng=-122.6,
+        accuracy=12,
+    )
+    RefusedAttempt.objects.create(  # someone else's
+        contact=ContactFactory(), type=EventType.CHECK_IN, code="no_occurrence", detail="x", ts_client=timezone.now()
+    )
+
+    response = staff.get(url("detail", contact))
+
+    assert [attempt.code for attempt in response.context["refused_attempts"]] == ["check_in_not_open"]
+    page = text(response)
+    assert "Check-in opens at 6:30 pm PST." in page
+    assert "Thursday group" in page

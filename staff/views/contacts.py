@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attendance.models import LocationFlag, Session, SessionStatus
+from attendance.models import RefusedAttempt, Session
+from attendance.outcomes import Outcome
 from attendance.queries import with_attendance
 from attendance.services import AttendanceError, start_session
 from contacts.models import ConsentChange, Contact
@@ -84,18 +85,20 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 def attendance_totals(contact: Contact) -> dict[str, int]:
-    """The contact's sessions: all, completed, and by their verdict (attendance.queries), in one
-    query whatever the numbers. Sessions, not check-ins: a denied attempt followed by a verified
-    check-in is one verified session, as the session list and the report count it."""
-    sessions = with_attendance(Session.objects.filter(contact=contact))
-    return sessions.aggregate(
+    """The contact's sessions: all, and by their stored outcome (attendance.outcomes), in one
+    query whatever the numbers. "Attended" only for sessions judged `attended`: a session with a
+    check-in at the place that arrived late or left early is partly attended, never "verified"."""
+    return Session.objects.filter(contact=contact).aggregate(
         sessions=Count("pk"),
-        completed=Count("pk", filter=Q(status=SessionStatus.COMPLETED)),
-        verified=Count("pk", filter=Q(check_in_flag=LocationFlag.GRANTED)),
-        denied=Count("pk", filter=Q(check_in_flag=LocationFlag.DENIED)),
-        timeouts=Count("pk", filter=Q(check_in_flag=LocationFlag.TIMEOUT)),
-        no_check_in=Count("pk", filter=Q(check_in_flag__isnull=True)),
+        attended=Count("pk", filter=Q(outcome=Outcome.ATTENDED)),
+        partial=Count("pk", filter=Q(outcome=Outcome.PARTIAL)),
+        not_verified=Count("pk", filter=Q(outcome=Outcome.NOT_VERIFIED)),
+        open=Count("pk", filter=Q(outcome=Outcome.OPEN)),
     )
+
+
+# How many of a contact's refused attempts the contact page lists, newest first.
+LATEST_REFUSED = 20
 
 
 @staff_view("contacts.view_contact")
@@ -113,6 +116,10 @@ def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
         sessions = with_attendance(contact.sessions.select_related("meeting"))
         context["sessions"] = sessions.order_by("-created_at")[:LATEST_SESSIONS]
         context["totals"] = attendance_totals(contact)
+        # Every refused attempt, those that opened no session too (a check-in before the
+        # window): evidence that the attendee was somewhere and tried (ix_refused_attempts_contact).
+        attempts = RefusedAttempt.objects.filter(contact=contact).select_related("meeting", "session")
+        context["refused_attempts"] = attempts.order_by("-ts_server", "-id")[:LATEST_REFUSED]
     return render(request, "contacts/detail.html", context)
 
 
