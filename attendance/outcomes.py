@@ -174,12 +174,23 @@ def mark_of(event: object) -> Mark:
     return Mark(at=at, verified=event.location_flag == GRANTED, sent_late=event.sent_late)
 
 
-def facts_of(session: object, events: list) -> Facts:
-    """The facts of `session` from its events, oldest first (by server time, then creation, then
-    id: SessionEvent's order). The check-in is the first verified one; the check-out the first,
-    which closed the session."""
-    check_in = next((e for e in events if e.type == "check_in" and e.location_flag == GRANTED), None)
+def deciding_events(events: list) -> tuple[object | None, object | None]:
+    """The check-in and check-out a session rests on, from its events oldest first (by server
+    time, then creation, then id: SessionEvent's order): the first verified check-in, else the
+    latest attempt (whose flag says why it failed); the first check-out, which closed the
+    session. attendance.queries.with_attendance is the same choice in SQL, for lists."""
+    check_ins = [e for e in events if e.type == "check_in"]
+    check_in = next((e for e in check_ins if e.location_flag == GRANTED), check_ins[-1] if check_ins else None)
     check_out = next((e for e in events if e.type == "check_out"), None)
+    return check_in, check_out
+
+
+def facts_of(session: object, events: list) -> Facts:
+    """The facts of `session` from its events, oldest first (deciding_events): a check-in counts
+    only when verified."""
+    check_in, check_out = deciding_events(events)
+    if check_in is not None and check_in.location_flag != GRANTED:
+        check_in = None
     return Facts(
         is_open=session.status in OPEN_STATUS_VALUES,
         occurrence_start=session.occurrence_start,

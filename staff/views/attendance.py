@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from attendance import reports
-from attendance.models import EventType, LocationFlag, Session
+from attendance import outcomes, reports
+from attendance.models import Session
 from attendance.reports import EventEvidence
 from attendance.services import AttendanceError, end_session_by_staff
 from core.csv_files import csv_file
@@ -59,13 +59,10 @@ def events_csv(request: HttpRequest) -> HttpResponse:
 
 
 def deciding_events(evidence: list[EventEvidence]) -> tuple[EventEvidence | None, EventEvidence | None]:
-    """The check-in and check-out the session's attendance rests on (attendance.queries' one
-    definition): the first verified check-in, else the latest attempt; the first check-out."""
-    check_ins = [item for item in evidence if item.event.type == EventType.CHECK_IN]
-    verified = (item for item in check_ins if item.event.location_flag == LocationFlag.GRANTED)
-    check_in = next(verified, check_ins[-1] if check_ins else None)
-    check_out = next((item for item in evidence if item.event.type == EventType.CHECK_OUT), None)
-    return check_in, check_out
+    """The check-in and check-out the session's attendance rests on (attendance.outcomes.deciding_events)."""
+    check_in, check_out = outcomes.deciding_events([item.event for item in evidence])
+    by_event = {id(item.event): item for item in evidence}
+    return by_event.get(id(check_in)), by_event.get(id(check_out))
 
 
 @require_GET
