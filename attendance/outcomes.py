@@ -112,13 +112,15 @@ def scheduled_seconds(start: dt.datetime | None, end: dt.datetime | None) -> int
 
 
 def attended_seconds(facts: Facts) -> int | None:
-    """Check-in to check-out, counted inside the occurrence when it has a start and an end
-    (arriving early or staying on adds nothing); None without both marks."""
+    """Check-in to check-out, counted inside the occurrence: from its start, to its end when it
+    has one (arriving early or staying on adds nothing); None without both marks."""
     if facts.check_in is None or facts.check_out is None:
         return None
     start, end = facts.check_in.at, facts.check_out.at
-    if facts.occurrence_start is not None and facts.occurrence_end is not None:
-        start, end = max(start, facts.occurrence_start), min(end, facts.occurrence_end)
+    if facts.occurrence_start is not None:
+        start = max(start, facts.occurrence_start)
+    if facts.occurrence_end is not None:
+        end = min(end, facts.occurrence_end)
     return max(int((end - start).total_seconds()), 0)
 
 

@@ -8,6 +8,7 @@ zone's abbreviation (attendance.windows.at_place).
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 
 from attendance import services
 from attendance.models import Session, SessionStatus
@@ -61,7 +62,7 @@ def time_attended(session: Session) -> str:
 def end_state(session: Session) -> str:
     """'Checked out at 8:31 pm PST: 1 h 28 min of 1 h 30 min, attended' for a closed session
     loaded with attendance.queries.with_attendance (its check_out_at and ended_at)."""
-    zone = session.meeting.zone if session.meeting_id is not None else None
+    zone = zoneinfo.ZoneInfo(session.time_zone)
     checked_out = session.status == SessionStatus.COMPLETED
     how = "Checked out" if checked_out else "Session ended"
     moment = session.check_out_at if checked_out else session.ended_at

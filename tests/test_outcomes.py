@@ -122,3 +122,6 @@ def test_a_meeting_with_a_start_and_no_end_uses_the_minimum_minutes():
     assert judge(facts(mark(minutes(0)), mark(minutes(60)), **no_end), RULES).outcome == Outcome.ATTENDED
     assert judge(facts(mark(minutes(0)), mark(minutes(59)), **no_end), RULES).reasons == (Reason.SHORT_STAY,)
     assert judge(facts(mark(minutes(11)), mark(minutes(80)), **no_end), RULES).reasons == (Reason.ARRIVED_LATE,)
+    # Time before the start does not count towards the minimum.
+    early = judge(facts(mark(-minutes(20)), mark(minutes(50)), **no_end), RULES)
+    assert (early.seconds_attended, early.reasons) == (50 * 60, (Reason.SHORT_STAY,))
