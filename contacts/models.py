@@ -84,6 +84,17 @@ class Contact(Deactivatable, models.Model):
     consent_granted = models.BooleanField("GPS consent granted", default=False, db_default=False)
     consent_timestamp = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
+    # The staff member whose caseload the contact is in (contacts.caseloads); changes are in the
+    # audit trail. Indexed under its own name below, as every index is.
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="caseload",
+        verbose_name="case manager",
+    )
     is_active = models.BooleanField(default=True, db_default=True)
     credentials_changed_at = models.DateTimeField(
         null=True,
@@ -115,6 +126,8 @@ class Contact(Deactivatable, models.Model):
         indexes = [
             models.Index(fields=["phone"], name="ix_contacts_phone"),
             models.Index(fields=["is_active"], name="ix_contacts_is_active"),
+            # Not in the reference: "my caseload" on the staff lists and the API's filter.
+            models.Index(fields=["case_manager"], name="ix_contacts_case_manager"),
             # Not in the reference: the dashboard lists and counts active contacts without
             # consent, a small share of all contacts.
             models.Index(
@@ -151,12 +164,26 @@ class Contact(Deactivatable, models.Model):
     def from_db(cls, db: str, field_names: list[str], values: list) -> "Contact":
         contact = super().from_db(db, field_names, values)
         contact._was_active = contact.__dict__.get("is_active")
+        contact._loaded_case_manager_id = contact.__dict__.get("case_manager_id")
         return contact
 
     def clean(self) -> None:
         # Before the uniqueness check, so that "Ann@Example.org" collides with "ann@example.org".
         if self.email:
             self.email = normalize_email(self.email)
+        # Only a new assignment is checked: a contact whose case manager has since left can
+        # still be edited, and is reassigned when someone chooses another.
+        if self.case_manager_id is not None and self.case_manager_id != getattr(self, "_loaded_case_manager_id", None):
+            from contacts.caseloads import validate_case_manager
+
+            validate_case_manager(self.case_manager_id)
+
+    @property
+    def case_manager_name(self) -> str:
+        """The case manager's name ("" for none); select_related("case_manager") to read it in lists."""
+        from contacts.caseloads import case_manager_name
+
+        return case_manager_name(self.case_manager) if self.case_manager_id else ""
 
     @property
     def full_name(self) -> str:

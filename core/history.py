@@ -46,7 +46,39 @@ def changes_for(obj: models.Model, limit: int = 50) -> list[Change]:
             if not fields and action == "Changed":
                 continue
         changes.append(Change(record.history_date, who, action, fields))
-    return changes
+    return _with_related_names(obj, changes)
+
+
+def _with_related_names(obj: models.Model, changes: list[Change]) -> list[Change]:
+    """A changed reference (a contact's case manager) reads as the row it names, not its id:
+    one query per referenced table, and none when no reference changed."""
+    references = {
+        str(field.verbose_name): field.related_model for field in obj._meta.concrete_fields if field.is_relation
+    }
+    wanted: dict[type[models.Model], set] = {}
+    for change in changes:
+        for item in change.fields:
+            if item.field in references:
+                wanted.setdefault(references[item.field], set()).update(
+                    v for v in (item.old, item.new) if v is not None
+                )
+    if not wanted:
+        return changes
+    names = {
+        model: {pk: str(row) for pk, row in model._base_manager.in_bulk(list(ids)).items()}
+        for model, ids in wanted.items()
+    }
+
+    def readable(item: FieldChange) -> FieldChange:
+        if item.field not in references:
+            return item
+        known = names[references[item.field]]
+        return FieldChange(item.field, known.get(item.old, item.old), known.get(item.new, item.new))
+
+    return [
+        Change(change.when, change.who, change.action, tuple(readable(item) for item in change.fields))
+        for change in changes
+    ]
 
 
 def _differences(obj: models.Model, older: models.Model, newer: models.Model) -> tuple[FieldChange, ...]:

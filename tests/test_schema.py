@@ -32,6 +32,8 @@ REFERENCE_COLUMNS = {
         "is_active": (BOOL, None, NOT_NULL),
         # Not in the reference: API tokens and set-password links issued before it no longer work.
         "credentials_changed_at": (DATETIME, None, NULL),
+        # Not in the reference: the staff member whose caseload the contact is in (an auth user).
+        "case_manager_id": (INT, None, NULL),
         "created_at": (DATETIME, None, NOT_NULL),
         "updated_at": (DATETIME, None, NOT_NULL),
     },
@@ -217,6 +219,8 @@ def test_no_unnamed_extra_indexes(table):
         "uq_sessions_one_open_per_contact",
         "ix_session_events_unverified",
         "ix_contacts_without_consent",
+        # Not in the reference: "my caseload" on the staff lists and the API's filter.
+        "ix_contacts_case_manager",
         "ix_session_events_check_ins",
         "ix_sessions_contact_created",
         "ix_sessions_meeting_occurrence",
