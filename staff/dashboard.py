@@ -85,6 +85,13 @@ def todays_meetings(now: dt.datetime | None = None) -> tuple[list[ScheduledOccur
     return shown, count
 
 
+def _of_caseload(queryset: QuerySet, contact_path: str, case_manager_id: int | None) -> QuerySet:
+    """`queryset` narrowed to the contacts assigned to `case_manager_id` (None: everyone's)."""
+    if case_manager_id is None:
+        return queryset
+    return queryset.filter(**{f"{contact_path}case_manager": case_manager_id})
+
+
 def sessions_to_review(now: dt.datetime | None = None) -> QuerySet[Session]:
     """Sessions whose check-in (attendance.queries' deciding one) is not verified, denied or
     without a position, and was made in the last week; the latest first."""
@@ -101,8 +108,9 @@ def sessions_to_review(now: dt.datetime | None = None) -> QuerySet[Session]:
     return sessions.filter(check_in_flag__in=unverified, check_in_at__gte=since).order_by("-check_in_at", "-id")
 
 
-def outcome_counts(now: dt.datetime | None = None) -> list[OutcomeCount]:
-    """Sessions started today and in the last REVIEW_DAYS days by outcome, in one query."""
+def outcome_counts(now: dt.datetime | None = None, *, case_manager_id: int | None = None) -> list[OutcomeCount]:
+    """Sessions started today and in the last REVIEW_DAYS days by outcome, in one query; of one
+    caseload when `case_manager_id` is given, and the list's links then ask for the same."""
     today = timezone.localdate(now)
     first_day = today - dt.timedelta(days=REVIEW_DAYS - 1)
     today_start, week_start = local_midnight(today), local_midnight(first_day)
@@ -110,45 +118,54 @@ def outcome_counts(now: dt.datetime | None = None) -> list[OutcomeCount]:
     for outcome in Outcome.values:
         counted[f"{outcome}_week"] = Count("pk", filter=Q(outcome=outcome))
         counted[f"{outcome}_today"] = Count("pk", filter=Q(outcome=outcome, created_at__gte=today_start))
-    counts = Session.objects.filter(created_at__gte=week_start).aggregate(**counted)
+    sessions = _of_caseload(Session.objects.filter(created_at__gte=week_start), "contact__", case_manager_id)
+    counts = sessions.aggregate(**counted)
+    caseload = {"caseload": "mine" if case_manager_id is not None else "all"}
     return [
         OutcomeCount(
             outcome=outcome,
             label=label,
             today=counts[f"{outcome}_today"],
             week=counts[f"{outcome}_week"],
-            today_query=urlencode({"outcome": outcome, "start": today, "end": today}),
-            week_query=urlencode({"outcome": outcome, "start": first_day, "end": today}),
+            today_query=urlencode({"outcome": outcome, "start": today, "end": today, **caseload}),
+            week_query=urlencode({"outcome": outcome, "start": first_day, "end": today, **caseload}),
         )
         for outcome, label in Outcome.choices
     ]
 
 
 def overview(
-    now: dt.datetime | None = None, *, meetings: bool = True, sessions: bool = True, contacts: bool = True
+    now: dt.datetime | None = None,
+    *,
+    meetings: bool = True,
+    sessions: bool = True,
+    contacts: bool = True,
+    case_manager_id: int | None = None,
 ) -> Overview:
-    """The dashboard's sections the caller may see, in a fixed number of queries."""
+    """The dashboard's sections the caller may see, in a fixed number of queries. With
+    `case_manager_id`, the sections about contacts and their sessions are of that caseload;
+    today's meetings are everyone's."""
     result = Overview(shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts)
     if meetings:
         result.todays_meetings, result.todays_meeting_count = todays_meetings(now)
         result.schedule_is_current = window_is_current(now)
     if sessions:
-        open_sessions = Session.objects.filter(status__in=OPEN_STATUSES)
-        review = sessions_to_review(now)
+        open_sessions = _of_caseload(Session.objects.filter(status__in=OPEN_STATUSES), "contact__", case_manager_id)
+        review = _of_caseload(sessions_to_review(now), "contact__", case_manager_id)
         result.open_sessions = list(
             open_sessions.select_related("contact", "meeting").order_by("-created_at")[:LIST_LENGTH]
         )
         result.open_session_count = open_sessions.count()
         result.recent_events = list(
-            SessionEvent.objects.select_related("session__contact", "session__meeting").order_by("-ts_server")[
-                :LIST_LENGTH
-            ]
+            _of_caseload(SessionEvent.objects.all(), "session__contact__", case_manager_id)
+            .select_related("session__contact", "session__meeting")
+            .order_by("-ts_server")[:LIST_LENGTH]
         )
         result.to_review = list(review.select_related("contact", "meeting")[:LIST_LENGTH])
         result.to_review_count = review.count()
-        result.outcomes = outcome_counts(now)
+        result.outcomes = outcome_counts(now, case_manager_id=case_manager_id)
     if contacts:
-        without_consent = Contact.objects.active().filter(consent_granted=False)
+        without_consent = _of_caseload(Contact.objects.active().filter(consent_granted=False), "", case_manager_id)
         result.without_consent = list(without_consent.order_by("last_name", "first_name", "email")[:LIST_LENGTH])
         result.without_consent_count = without_consent.count()
     return result

@@ -143,8 +143,9 @@ def test_constant_queries_whatever_the_numbers(rows, client, staff_user_with, dj
     client.force_login(staff_user_with(*PERMISSIONS))
     # Session and user (2), the overview's eleven (today's zones, occurrences and their sessions,
     # the schedule window's date, the sessions by outcome), and the permission checks of the
-    # navigation: issue 16's 15, and one for the counts by outcome.
-    with django_assert_max_num_queries(16):
+    # navigation: issue 16's 15, one for the counts by outcome, and one for whether the user has a
+    # caseload (issue 18: the dashboard opens on "my caseload").
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("dashboard")).status_code == 200
 
 

@@ -153,8 +153,9 @@ def test_list_runs_a_constant_number_of_queries(staff, django_assert_max_num_que
     for contact in ContactFactory.create_batch(contacts):
         SessionFactory(contact=contact, meeting=meeting, status=SessionStatus.COMPLETED)
         SessionFactory(contact=contact, meeting=meeting)
-    # Session and user, permissions; count, the page's ids, its rows (a search: ids, rows).
-    with django_assert_max_num_queries(7):
+    # Session and user, permissions; whether the user has a caseload (issue 18's "my caseload"
+    # default); count, the page's ids, its rows (a search: ids, rows).
+    with django_assert_max_num_queries(8):
         response = staff.get(LIST_URL, query)
     page = response.context["page_obj"]
     assert page.paginator.count == contacts

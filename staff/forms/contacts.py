@@ -8,6 +8,7 @@ from django.db.models import QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
 from attendance.services import Destination
+from contacts.caseloads import case_manager_name, case_managers
 from contacts.fields import EmailAddressField
 from contacts.models import Contact
 from core.validators import validate_latitude, validate_longitude
@@ -62,10 +63,15 @@ class ContactFilterForm(forms.Form):
         return queryset
 
 
+class CaseManagerField(forms.ModelChoiceField):
+    def label_from_instance(self, user: object) -> str:
+        return case_manager_name(user)
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "ghl_contact_id", "notes"]
+        fields = ["first_name", "last_name", "email", "phone", "ghl_contact_id", "case_manager", "notes"]
         field_classes = {"email": EmailAddressField}
         error_messages = {
             "email": {"unique": "A contact with this email already exists."},
@@ -73,7 +79,9 @@ class ContactForm(forms.ModelForm):
         }
         help_texts = {
             "notes": "Seen by staff only.",
+            "case_manager": "The staff member whose caseload this contact is in.",
         }
+        labels = {"case_manager": "Case manager"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +99,19 @@ class ContactForm(forms.ModelForm):
         for name in ("first_name", "last_name", "email", "phone"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["notes"].widget.attrs["rows"] = 3
+        # Active staff, and whoever is assigned now (who may since have left): re-saving the
+        # form must not fail on a choice the user did not make.
+        current = self.instance.case_manager_id
+        managers = case_managers()
+        if current is not None:
+            managers = managers | type(self.instance).case_manager.field.related_model.objects.filter(pk=current)
+        self.fields["case_manager"] = CaseManagerField(
+            queryset=managers.distinct(),
+            required=False,
+            label="Case manager",
+            empty_label="(none)",
+            help_text=self.fields["case_manager"].help_text,
+        )
         # Blank notes are stored as NULL, as the API and the admin store them: "" would show in
         # the audit trail as a change from nothing to nothing.
         self.fields["notes"].empty_value = None

@@ -19,6 +19,7 @@ from core.csv_files import csv_file
 from core.decorators import staff_view
 from core.history import changes_for
 from core.pagination import CappedPaginator
+from staff.caseloads import caseload_for
 from staff.forms.attendance import EndSessionForm, ReportForm, SessionFilterForm
 
 SESSIONS_PER_PAGE = 50
@@ -28,18 +29,23 @@ SESSIONS_PER_PAGE = 50
 @staff_view("attendance.view_session")
 def session_list(request: HttpRequest) -> HttpResponse:
     form = SessionFilterForm(request.GET)
+    # A list narrowed to one contact (a link from their page) shows their sessions, whoever's they are.
+    caseload = caseload_for(request, default_mine=not request.GET.get("contact"))
     page = None
     if form.is_valid():
-        ids = form.filter(Session.objects.all()).order_by("-created_at", "-id").values_list("pk", flat=True)
+        sessions = form.filter(Session.objects.all())
+        if caseload.mine:
+            sessions = sessions.filter(contact__case_manager=caseload.user_id)
+        ids = sessions.order_by("-created_at", "-id").values_list("pk", flat=True)
         page = CappedPaginator(ids, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = reports.sessions_for_page(list(page.object_list))
         for session in page:
             session.contact_url = reverse("contacts:detail", args=[session.contact_id])
-    filtered = any(value for key, value in request.GET.items() if key != "page")
+    filtered = any(value for key, value in request.GET.items() if key not in ("page", "caseload"))
     return render(
         request,
         "attendance/session_list.html",
-        {"section": "attendance", "form": form, "page_obj": page, "filtered": filtered},
+        {"section": "attendance", "form": form, "page_obj": page, "filtered": filtered, "caseload": caseload},
     )
 
 
@@ -52,7 +58,12 @@ def events_csv(request: HttpRequest) -> HttpResponse:
         # The list shows the same filters with their errors.
         messages.error(request, "The events could not be exported: correct the filters below.")
         return redirect(f"{reverse('attendance:sessions')}?{request.GET.urlencode()}")
-    rows = reports.iter_event_rows(form.filter(Session.objects.all()))
+    sessions = form.filter(Session.objects.all())
+    # The same sessions as the list the export was started from.
+    caseload = caseload_for(request, default_mine=not request.GET.get("contact"))
+    if caseload.mine:
+        sessions = sessions.filter(contact__case_manager=caseload.user_id)
+    rows = reports.iter_event_rows(sessions)
     response = StreamingHttpResponse(csv_file(reports.EVENTS_CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="events-{timezone.localdate()}.csv"'
     return response

@@ -20,6 +20,7 @@ from core.history import changes_for
 from core.pagination import CappedPaginator
 from core.qr import render_qr_svg
 from core.races import save_form
+from staff.caseloads import caseload_for
 from staff.forms.contacts import (
     ContactFilterForm,
     ContactForm,
@@ -63,7 +64,9 @@ def _page_of(contacts: QuerySet[Contact], number: str | None, *, search: bool) -
     page = CappedPaginator(ids, PAGE_SIZE).get_page(number)
     # Then the page's rows by id, so that session summaries are computed for these rows only,
     # not for every row skipped on the way to page 150.
-    rows = _with_session_summary(Contact.objects.filter(pk__in=list(page.object_list))).in_bulk()
+    rows = _with_session_summary(
+        Contact.objects.filter(pk__in=list(page.object_list)).select_related("case_manager")
+    ).in_bulk()
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]  # unless deleted meanwhile
     return page, too_many
 
@@ -71,11 +74,15 @@ def _page_of(contacts: QuerySet[Contact], number: str | None, *, search: bool) -
 @staff_view("contacts.view_contact")
 def contact_list(request: HttpRequest) -> HttpResponse:
     filters = ContactFilterForm(request.GET)
+    caseload = caseload_for(request)
     contacts = filters.filter(Contact.objects.all())
+    if caseload.mine:
+        contacts = contacts.filter(case_manager=caseload.user_id)
     page, too_many = _page_of(contacts, request.GET.get("page"), search=bool(filters.search))
     context = {
         "section": "contacts",
         "filters": filters,
+        "caseload": caseload,
         "page_obj": page,
         "filtered": any(request.GET.get(name) for name in filters.fields),
         "too_many": too_many,
@@ -103,7 +110,7 @@ LATEST_REFUSED = 20
 
 @staff_view("contacts.view_contact")
 def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = get_object_or_404(Contact.objects.select_related("case_manager"), pk=pk)
     context = {
         "section": "contacts",
         "contact": contact,

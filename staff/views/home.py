@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from access import limits
 from core.decorators import staff_view
+from staff.caseloads import caseload_for
 from staff.dashboard import overview
 
 
@@ -57,12 +58,17 @@ class StaffLoginView(auth_views.LoginView):
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every staff member lands here; each section shows only what their permissions allow."""
     user = request.user
+    shows_sessions, shows_contacts = user.has_perm("attendance.view_session"), user.has_perm("contacts.view_contact")
+    # Only those who see contacts or their sessions have a caseload to switch: no query otherwise.
+    caseload = caseload_for(request) if shows_sessions or shows_contacts else None
     context = {
         "section": "dashboard",
+        "caseload": caseload,
         "overview": overview(
             meetings=user.has_perm("meetings.view_meeting"),
-            sessions=user.has_perm("attendance.view_session"),
-            contacts=user.has_perm("contacts.view_contact"),
+            sessions=shows_sessions,
+            contacts=shows_contacts,
+            case_manager_id=caseload.user_id if caseload and caseload.mine else None,
         ),
     }
     return render(request, "staff/dashboard.html", context)
