@@ -3,9 +3,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import EmailField, QuerySet
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.fields import empty
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
@@ -14,6 +15,8 @@ from rest_framework.views import APIView
 
 from access.permissions import IsAttendee, StaffModelPermissions
 from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
+from api.filters import ContactFilter
+from contacts.caseloads import NOT_A_CASE_MANAGER, case_manager_name, case_managers
 from contacts.models import Contact, normalize_email
 from core.races import SerialSaveSerializerMixin
 
@@ -88,6 +91,15 @@ class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
         "ends the attendee's API tokens and set-password links.",
     )
     has_password = serializers.SerializerMethodField()
+    case_manager_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The id of the staff user whose caseload the contact is in (an active staff member), or null. "
+        "Changing it needs contacts.change_contact.",
+    )
+    case_manager_name = serializers.SerializerMethodField(
+        help_text="The case manager's name (full name, else username); empty without one."
+    )
 
     class Meta:
         model = Contact
@@ -101,6 +113,8 @@ class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
             "consent_granted",
             "consent_timestamp",
             "notes",
+            "case_manager_id",
+            "case_manager_name",
             "is_active",
             "has_password",
             "password",
@@ -124,6 +138,21 @@ class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
 
     def get_has_password(self, contact: Contact) -> bool:
         return contact.has_usable_password()
+
+    def get_case_manager_name(self, contact: Contact) -> str:
+        return case_manager_name(contact.case_manager) if contact.case_manager_id else ""
+
+    def validate_case_manager_id(self, value: int | None) -> int | None:
+        current = self.instance.case_manager_id if self.instance is not None else None
+        if value == current:
+            return value  # unchanged: a case manager who has since left stays until someone is chosen
+        request = self.context.get("request")
+        if request is not None and not request.user.has_perm("contacts.change_contact"):
+            raise PermissionDenied("Assigning a case manager needs permission to change contacts.")
+        # The rule lives in contacts.caseloads (the model's clean applies it too).
+        if value is not None and not case_managers().filter(pk=value).exists():
+            raise serializers.ValidationError(NOT_A_CASE_MANAGER, code="invalid")
+        return value
 
     def _save(self, contact: Contact, validated_data: dict) -> Contact:
         password_given = "password" in validated_data
@@ -151,7 +180,7 @@ class ContactSerializer(SerialSaveSerializerMixin, serializers.ModelSerializer):
         summary="List contacts",
         responses={
             200: ContactSerializer(many=True),
-            400: OpenApiResponse(description="An invalid `search` (`invalid`)."),
+            400: OpenApiResponse(description="An invalid `search` or `case_manager` (`invalid`)."),
             403: STAFF_ONLY,
             404: PAST_THE_LAST_PAGE,
         },
@@ -175,13 +204,14 @@ class ContactViewSet(
 
     serializer_class = ContactSerializer
     permission_classes = [StaffModelPermissions]
-    filter_backends = [SearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = ContactFilter
     search_fields = ["email", "first_name", "last_name", "phone"]
     ordering_fields = ["last_name", "email", "created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Contact]:
-        return Contact.objects.order_by("last_name", "first_name", "email", "id")
+        return Contact.objects.select_related("case_manager").order_by("last_name", "first_name", "email", "id")
 
     def get_object(self) -> Contact:
         # api.common.exception_handler reads `get_codes()` off the exception, which Django's

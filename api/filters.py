@@ -10,9 +10,11 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from attendance.outcomes import Outcome
+from contacts.models import Contact
 from core.timezones import LocalDateTimeFormField
 
 
@@ -85,3 +87,38 @@ class EventFilter(django_filters.FilterSet):
     class Meta:
         model = SessionEvent
         fields = ["session_id", "contact_id", "type", "location_flag", "ts_server_after", "ts_server_before"]
+
+
+class CaseManagerField(django_filters.fields.forms.CharField):
+    """`me` or a user's id (a positive integer); anything else is refused."""
+
+    def clean(self, value: object) -> str | int | None:
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        if value == "me":
+            return value
+        if value.isascii() and value.isdigit() and 0 < int(value) < 2**31:
+            return int(value)
+        raise ValidationError("Give `me` or a staff user's id (an integer).", code="invalid")
+
+
+class CaseManagerFilter(django_filters.Filter):
+    field_class = CaseManagerField
+
+    def filter(self, queryset: QuerySet, value: str | int | None) -> QuerySet:
+        if value is None:
+            return queryset
+        if value == "me":
+            value = self.parent.request.user.pk
+        return queryset.filter(case_manager=value)
+
+
+class ContactFilter(django_filters.FilterSet):
+    case_manager = CaseManagerFilter(
+        help_text="Only the contacts assigned to this case manager: `me` (the caller) or a staff user's id."
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["case_manager"]

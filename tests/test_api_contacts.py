@@ -23,6 +23,9 @@ CONTACT_FIELDS = {
     "consent_granted",
     "consent_timestamp",
     "notes",
+    # Issue 18's caseloads.
+    "case_manager_id",
+    "case_manager_name",
     "is_active",
     "has_password",
     "created_at",
