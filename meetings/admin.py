@@ -2,19 +2,52 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
 from core.races import SerialSaveAdminMixin
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingKind, MeetingKindAssignment
+
+
+@admin.register(MeetingKind)
+class MeetingKindAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+    """Kinds are deactivated, never deleted: court orders and meetings name them."""
+
+    list_display = ("label", "slug", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("slug", "label")
+    readonly_fields = ("id", "created_at", "updated_at")
+    fields = ("slug", "label", "description", "is_active", "id", "created_at", "updated_at")
+
+
+class MeetingKindInline(admin.TabularInline):
+    """A meeting's kinds. A kind can be added when active; one deactivated since stays listed."""
+
+    model = MeetingKindAssignment
+    extra = 0
+    fields = ("kind",)
+    verbose_name = "kind"
+    verbose_name_plural = "kinds"
+
+    def formfield_for_foreignkey(self, db_field: object, request: HttpRequest, **kwargs: object) -> object:
+        if db_field.name == "kind":
+            # The admin is shared between requests: the meeting travels on the request.
+            kwargs["queryset"] = MeetingKind.objects.assignable_to(getattr(request, "meeting_for_kinds", None))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj: Meeting | None = None, **kwargs: object) -> object:
+        request.meeting_for_kinds = obj
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(Meeting)
 class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
-    list_display = ("name", "address", "start_time", "end_time", "radius_meters", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("name", "address", "kind_labels", "start_time", "end_time", "radius_meters", "is_active")
+    list_filter = ("is_active", "kinds")
+    inlines = (MeetingKindInline,)
     search_fields = ("name", "address", "qr_code")
     search_help_text = "Search by name, address or QR code identifier."
     date_hierarchy = "start_time"
@@ -33,6 +66,13 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
                 ("Record", {"fields": ("session_list", "id", "created_by_user", "created_at", "updated_at")}),
             ]
         return fieldsets
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        return super().get_queryset(request).prefetch_related("kinds")
+
+    @admin.display(description="kinds")
+    def kind_labels(self, obj: Meeting) -> str:
+        return ", ".join(kind.label for kind in obj.kinds.all()) or "—"
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Meeting | None:
         meeting = super().get_object(request, object_id, from_field)
