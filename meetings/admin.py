@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 
 from core.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
 from core.races import SerialSaveAdminMixin
-from meetings.models import Meeting, MeetingKind, MeetingKindAssignment
+from meetings.models import Meeting, MeetingKind
 
 
 @admin.register(MeetingKind)
@@ -23,31 +23,30 @@ class MeetingKindAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     fields = ("slug", "label", "description", "is_active", "id", "created_at", "updated_at")
 
 
-class MeetingKindInline(admin.TabularInline):
-    """A meeting's kinds. A kind can be added when active; one deactivated since stays listed."""
+class MeetingAdminForm(forms.ModelForm):
+    """The meeting, and its kinds: the active ones may be added, one deactivated since stays.
+    (A field of another name: the admin offers no field for a many-to-many with its own table.)"""
 
-    model = MeetingKindAssignment
-    extra = 0
-    fields = ("kind",)
-    verbose_name = "kind"
-    verbose_name_plural = "kinds"
+    kind_choices = forms.ModelMultipleChoiceField(
+        label="Kinds",
+        queryset=MeetingKind.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What sort of meeting it is, as court orders name them.",
+    )
 
-    def formfield_for_foreignkey(self, db_field: object, request: HttpRequest, **kwargs: object) -> object:
-        if db_field.name == "kind":
-            # The admin is shared between requests: the meeting travels on the request.
-            kwargs["queryset"] = MeetingKind.objects.assignable_to(getattr(request, "meeting_for_kinds", None))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_formset(self, request: HttpRequest, obj: Meeting | None = None, **kwargs: object) -> object:
-        request.meeting_for_kinds = obj
-        return super().get_formset(request, obj, **kwargs)
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind_choices"].queryset = MeetingKind.objects.assignable_to(self.instance)
+        if not self.instance._state.adding:
+            self.initial.setdefault("kind_choices", list(self.instance.kinds.all()))
 
 
 @admin.register(Meeting)
 class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "address", "kind_labels", "start_time", "end_time", "radius_meters", "is_active")
     list_filter = ("is_active", "kinds")
-    inlines = (MeetingKindInline,)
+    form = MeetingAdminForm
     search_fields = ("name", "address", "qr_code")
     search_help_text = "Search by name, address or QR code identifier."
     date_hierarchy = "start_time"
@@ -55,7 +54,7 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
 
     def get_fieldsets(self, request: HttpRequest, obj: Meeting | None = None) -> list:
         fieldsets = [
-            (None, {"fields": ("name", "description", "address", "is_active")}),
+            (None, {"fields": ("name", "description", "address", "kind_choices", "is_active")}),
             ("Place", {"fields": ("lat", "lng", "radius_meters")}),
             ("Schedule", {"fields": ("time_zone", "start_time", "end_time", "recurrence")}),
         ]
@@ -85,6 +84,10 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
         if not change:
             obj.created_by = str(request.user.pk)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.kinds.set(form.cleaned_data["kind_choices"])
 
     @admin.display(description="check-in URL")
     def checkin_link(self, obj: Meeting) -> SafeString:

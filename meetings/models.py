@@ -54,7 +54,7 @@ class MeetingKindQuerySet(models.QuerySet):
     def assignable_to(self, meeting: "Meeting | None") -> "MeetingKindQuerySet":
         """The kinds a meeting may be given: the active ones, and those it has already (a
         kind deactivated since stays on the meetings that carry it until staff take it off)."""
-        if meeting is None or meeting.pk is None:
+        if meeting is None or meeting._state.adding:
             return self.active()
         return self.filter(Q(is_active=True) | Q(assignments__meeting=meeting)).distinct()
 
