@@ -217,6 +217,14 @@ def test_the_meeting_form_sets_the_kinds(client):
     assert {k.slug for k in meeting.kinds.all()} == {"smart", "na"}
 
 
+def test_a_blank_kinds_value_means_none(client):
+    meeting = tagged("aa")
+    signed_in(client, CHANGE_MEETING)
+    response = client.post(reverse("meetings:edit", args=[meeting.pk]), {**MEETING_FORM, "kinds": [""]})
+    assert response.status_code == 302
+    assert not meeting.kinds.exists()
+
+
 def test_the_meeting_form_refuses_an_inactive_kind_the_meeting_does_not_have(client):
     signed_in(client, CHANGE_MEETING)
     meeting = MeetingFactory()

@@ -47,6 +47,18 @@ class JurisdictionChoiceField(forms.ModelChoiceField):
         return data not in self.empty_values and super().has_changed(initial, data)
 
 
+class KindsField(forms.ModelMultipleChoiceField):
+    """A meeting's kinds; a blank value among them (a form sending the field with nothing
+    chosen) means none rather than an invalid choice."""
+
+    def clean(self, value: object) -> QuerySet[MeetingKind]:
+        if isinstance(value, list | tuple):
+            value = [item for item in value if item not in self.empty_values]
+        elif value in self.empty_values:
+            value = []
+        return super().clean(value)
+
+
 class MeetingForm(ScheduleFields, forms.ModelForm):
     """Create or change a meeting. The model's validators (coordinate ranges, radius) and its
     clean() (end after start, a usable recurrence rule) do the checking, so the API and these
@@ -94,6 +106,7 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
             "start_time": MinuteDateTimeField,
             "end_time": MinuteDateTimeField,
             "jurisdiction": JurisdictionChoiceField,
+            "kinds": KindsField,
         }
         labels = {
             "start_time": "Starts",
