@@ -35,7 +35,7 @@ from api.common import INVALID, PAST_THE_LAST_PAGE, STAFF_ONLY
 from core.geo import coordinate_or_none
 from core.races import SerialSaveSerializerMixin
 from core.timezones import LocalTimesSerializerMixin, aware_from_local
-from meetings.models import CancelledOccurrence, Meeting, MeetingQuerySet
+from meetings.models import CancelledOccurrence, Meeting, MeetingKind, MeetingKindQuerySet, MeetingQuerySet
 from meetings.occurrences import Occurrence, occurrences
 from meetings.recurrence import to_instant
 from meetings.services import cancel_occurrence, restore_occurrence
@@ -61,6 +61,7 @@ MEETING_FIELDS = [
     "end_time",
     "recurrence",
     "cancelled_dates",
+    "kinds",
     "is_active",
     "created_at",
     "updated_at",
@@ -118,12 +119,42 @@ class CancelledDatesField(serializers.Field):
         return sorted(cancellation.date.isoformat() for cancellation in cancellations.all())
 
 
+KINDS_HELP = (
+    "What sort of meeting it is: the slugs of its kinds (GET /api/v1/meeting-kinds/), such as "
+    '["aa"]. Staff set them with the whole list; a kind must be active, unless the meeting has it already.'
+)
+
+
+class MeetingKindSlugField(serializers.SlugRelatedField):
+    """One of a meeting's kinds, by slug. Given, it must be a kind the meeting may have
+    (MeetingKind.objects.assignable_to: active, or the meeting's own)."""
+
+    default_error_messages = {
+        "does_not_exist": "No active meeting kind has the slug “{value}”.",
+        "invalid": "Give a kind's slug, such as “aa”.",
+    }
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self) -> MeetingKindQuerySet:
+        meeting = self.root.instance if isinstance(self.root.instance, Meeting) else None
+        return MeetingKind.objects.assignable_to(meeting)
+
+
+def kinds_field(*, read_only: bool) -> serializers.ManyRelatedField:
+    if read_only:
+        return MeetingKindSlugField(many=True, read_only=True, help_text=KINDS_HELP)
+    return MeetingKindSlugField(many=True, required=False, help_text=KINDS_HELP)
+
+
 class AttendeeMeetingSerializer(serializers.ModelSerializer):
     """What an attendee sees of a meeting: everything but its QR code and who created it."""
 
     distance_m = distance_field()
     recurrence = RecurrenceField(read_only=True)
     cancelled_dates = CancelledDatesField()
+    kinds = kinds_field(read_only=True)
 
     class Meta:
         model = Meeting
@@ -139,6 +170,7 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
     distance_m = distance_field()
     recurrence = RecurrenceField()
     cancelled_dates = CancelledDatesField()
+    kinds = kinds_field(read_only=False)
     qr_code = serializers.RegexField(
         QR_CODE_PATTERN,
         required=False,
@@ -197,7 +229,8 @@ class StaffMeetingSerializer(SerialSaveSerializerMixin, LocalTimesSerializerMixi
         if self.instance is not None and moved and "time_zone" not in attrs:
             attrs["time_zone"] = ""  # moved without a zone given: the new place's, found on save
         for field, value in attrs.items():
-            setattr(candidate, field, value)
+            if field != "kinds":  # a many-to-many, set once the meeting is saved
+                setattr(candidate, field, value)
         try:
             candidate.full_clean()
         except DjangoValidationError as error:
@@ -227,6 +260,7 @@ class MeetingReadSchema(StaffMeetingSerializer):
         required=False, help_text="Staff only: whose attendance rules apply here (GET /api/v1/jurisdictions/)."
     )
     recurrence = RecurrenceField(read_only=True)
+    kinds = kinds_field(read_only=True)
 
     class Meta(StaffMeetingSerializer.Meta):
         read_only_fields = [*MEETING_FIELDS]
@@ -259,6 +293,13 @@ class MeetingListQuery(serializers.Serializer):
         required=False,
         default=True,
         help_text="Staff only: `false` lists deactivated meetings instead of active ones. Attendees see active ones.",
+    )
+    kind = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=MeetingKind.objects.all(),
+        required=False,
+        help_text="Only meetings of this kind, by slug (GET /api/v1/meeting-kinds/), such as `aa`.",
+        error_messages={"does_not_exist": "No meeting kind has the slug “{value}”."},
     )
 
     def validate_radius_km(self, value: float) -> float:
@@ -512,7 +553,7 @@ class MeetingViewSet(
             meetings = meetings.active()
         # NULLs last on every database (SQLite and PostgreSQL disagree by default); the id
         # makes pages stable when names and times tie.
-        meetings = meetings.prefetch_related("cancellations")  # cancelled_dates
+        meetings = meetings.prefetch_related("cancellations", "kinds")  # cancelled_dates, kinds
         return meetings.order_by(F("start_time").asc(nulls_last=True), "name", "id")
 
     def get_serializer_class(self) -> type[serializers.ModelSerializer]:
@@ -546,6 +587,8 @@ class MeetingViewSet(
         query.is_valid(raise_exception=True)
         params = query.validated_data
         meetings = self.get_queryset().filter(is_active=params["is_active"])
+        if "kind" in params:
+            meetings = meetings.filter(kinds=params["kind"])
         if "lat" in params:
             meetings = meetings.near(params["lat"], params["lng"], params.get("radius_km", DEFAULT_RADIUS_KM))
         page = self.paginate_queryset(meetings)
@@ -651,3 +694,44 @@ class MeetingViewSet(
 
     def perform_destroy(self, instance: Meeting) -> None:
         instance.set_active(False)
+
+
+# --- Kinds ----------------------------------------------------------------------------------------
+
+
+class MeetingKindSerializer(serializers.ModelSerializer):
+    """A kind of meeting, as `kinds` and `?kind=` name it."""
+
+    class Meta:
+        model = MeetingKind
+        fields = ["slug", "label", "description"]
+        read_only_fields = fields
+
+
+class AttendeesAndStaff(BasePermission):
+    """Any attendee or staff member, whatever their model permissions: the list of kinds is
+    the vocabulary of `kinds`, not data about anyone."""
+
+    message = "This endpoint is for attendees and staff."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return is_attendee(request.user) or is_staff(request.user)
+
+
+class MeetingKindViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The active kinds of meeting."""
+
+    permission_classes = [AttendeesAndStaff]
+    serializer_class = MeetingKindSerializer
+    filter_backends = []
+
+    def get_queryset(self) -> MeetingKindQuerySet:
+        return MeetingKind.objects.active().order_by("label", "slug")
+
+    @extend_schema(
+        summary="The kinds of meeting",
+        description="The active kinds, by label: the slugs a meeting's `kinds` and the meeting list's `?kind=` take.",
+        responses={200: MeetingKindSerializer(many=True), 404: PAST_THE_LAST_PAGE},
+    )
+    def list(self, request: Request) -> Response:
+        return super().list(request)

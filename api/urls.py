@@ -8,12 +8,13 @@ from rest_framework.routers import SimpleRouter
 from api.access import TokenView
 from api.attendance import EventViewSet, SessionViewSet
 from api.contacts import ConsentView, ContactViewSet, MeView
-from api.meetings import MeetingViewSet
+from api.meetings import MeetingKindViewSet, MeetingViewSet
 from api.policies import JurisdictionViewSet
 
 router = SimpleRouter()
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("meeting-kinds", MeetingKindViewSet, basename="meeting-kind")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("events", EventViewSet, basename="event")
 router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")

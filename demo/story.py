@@ -47,7 +47,7 @@ from attendance.outcomes import Outcome, Reason
 from attendance.services import EventReport, Fix, stale_after, verify_position
 from contacts.models import ConsentChange, Contact
 from core.geo import offset_point
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingKind
 from meetings.services import cancel_occurrence
 from policies.models import PolicyVersion
 from policies.services import in_force
@@ -93,6 +93,8 @@ class DemoMeeting:
     repeats: str = "FREQ=WEEKLY"
     weeks_before: int = 3
     is_active: bool = True
+    # Slugs of its kinds (meetings.MeetingKind; the standard ones exist from the migrations).
+    kinds: tuple[str, ...] = ("other",)
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
     DemoMeeting(
         key="portland-new-beginnings",
         name="New Beginnings Recovery Group",
+        kinds=("aa",),
         description="Peer-led 12-step recovery meeting. Open to court-referred attendees; check in at the door.",
         address="Multnomah County Central Library, 801 SW 10th Ave, Portland, OR 97205",
         lat=45.5193,
@@ -187,6 +190,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
     DemoMeeting(
         key="seattle-dui-education",
         name="DUI Education Class",
+        kinds=("dui-class",),
         description="Two-hour alcohol and drug information class required after a DUI conviction, every other week.",
         address="Seattle Central Library, 1000 4th Ave, Seattle, WA 98104",
         lat=47.6067,
@@ -200,6 +204,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
     DemoMeeting(
         key="denver-anger-management",
         name="Anger Management Group",
+        kinds=("anger-management",),
         description="Weekly 90-minute group session for probation-referred participants.",
         address="Denver Central Library, 10 W 14th Ave Pkwy, Denver, CO 80204",
         lat=39.7373,
@@ -211,6 +216,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
     DemoMeeting(
         key="san-francisco-smart-recovery",
         name="SMART Recovery Meeting",
+        kinds=("smart",),
         description="Self-management and recovery training; facilitator-led discussion.",
         address="San Francisco Main Library, 100 Larkin St, San Francisco, CA 94102",
         lat=37.7790,
@@ -233,6 +239,7 @@ MEETINGS: tuple[DemoMeeting, ...] = (
     DemoMeeting(
         key="boston-serenity",
         name="Serenity Group",
+        kinds=("na",),
         description="Discontinued: the group has moved to another venue. Kept for its attendance records.",
         address="Boston Public Library, Central Library, 700 Boylston St, Boston, MA 02116",
         lat=42.3493,
@@ -789,8 +796,18 @@ def _ensure_meeting(spec: DemoMeeting, now: dt.datetime, tally: Tally) -> tuple[
     }
     with clock_at(now - SCHEDULED_BEFORE):
         meeting = create_validated(Meeting, pk, fields)
+        _give_kinds(meeting, spec.kinds)
     tally.created += 1
     return meeting, True
+
+
+def _give_kinds(meeting: Meeting, slugs: tuple[str, ...]) -> None:
+    """The meeting's kinds, as the meeting form sets them: only kinds a meeting may be given."""
+    kinds = list(MeetingKind.objects.assignable_to(meeting).filter(slug__in=slugs))
+    missing = set(slugs) - {kind.slug for kind in kinds}
+    if missing:
+        raise ValidationError(f"demo meeting {meeting}: no active meeting kind {', '.join(sorted(missing))}")
+    meeting.kinds.set(kinds)
 
 
 def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[Contact, bool]:

@@ -2,19 +2,51 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.admin_helpers import DeactivateInsteadOfDeleteMixin, LocalTimesAdminMixin, changelist_link
 from core.races import SerialSaveAdminMixin
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingKind
+
+
+@admin.register(MeetingKind)
+class MeetingKindAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
+    """Kinds are deactivated, never deleted: court orders and meetings name them."""
+
+    list_display = ("label", "slug", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("slug", "label")
+    readonly_fields = ("id", "created_at", "updated_at")
+    fields = ("slug", "label", "description", "is_active", "id", "created_at", "updated_at")
+
+
+class MeetingAdminForm(forms.ModelForm):
+    """The meeting, and its kinds: the active ones may be added, one deactivated since stays.
+    (A field of another name: the admin offers no field for a many-to-many with its own table.)"""
+
+    kind_choices = forms.ModelMultipleChoiceField(
+        label="Kinds",
+        queryset=MeetingKind.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What sort of meeting it is, as court orders name them.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind_choices"].queryset = MeetingKind.objects.assignable_to(self.instance)
+        if not self.instance._state.adding:
+            self.initial.setdefault("kind_choices", list(self.instance.kinds.all()))
 
 
 @admin.register(Meeting)
 class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
-    list_display = ("name", "address", "start_time", "end_time", "radius_meters", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("name", "address", "kind_labels", "start_time", "end_time", "radius_meters", "is_active")
+    list_filter = ("is_active", "kinds")
+    form = MeetingAdminForm
     search_fields = ("name", "address", "qr_code")
     search_help_text = "Search by name, address or QR code identifier."
     date_hierarchy = "start_time"
@@ -22,7 +54,7 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
 
     def get_fieldsets(self, request: HttpRequest, obj: Meeting | None = None) -> list:
         fieldsets = [
-            (None, {"fields": ("name", "description", "address", "is_active")}),
+            (None, {"fields": ("name", "description", "address", "kind_choices", "is_active")}),
             ("Place", {"fields": ("lat", "lng", "radius_meters")}),
             ("Schedule", {"fields": ("time_zone", "start_time", "end_time", "recurrence")}),
         ]
@@ -33,6 +65,13 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
                 ("Record", {"fields": ("session_list", "id", "created_by_user", "created_at", "updated_at")}),
             ]
         return fieldsets
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        return super().get_queryset(request).prefetch_related("kinds")
+
+    @admin.display(description="kinds")
+    def kind_labels(self, obj: Meeting) -> str:
+        return ", ".join(kind.label for kind in obj.kinds.all()) or "—"
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Meeting | None:
         meeting = super().get_object(request, object_id, from_field)
@@ -45,6 +84,10 @@ class MeetingAdmin(SerialSaveAdminMixin, LocalTimesAdminMixin, DeactivateInstead
         if not change:
             obj.created_by = str(request.user.pk)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.kinds.set(form.cleaned_data["kind_choices"])
 
     @admin.display(description="check-in URL")
     def checkin_link(self, obj: Meeting) -> SafeString:

@@ -4,8 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -33,6 +35,63 @@ def new_qr_code() -> str:
     another's and cannot be guessed from it.
     """
     return secrets.token_urlsafe(16)
+
+
+# A kind's slug, as the API and the ?kind= filters name it: lowercase letters and digits in
+# words joined by single hyphens ("dui-class").
+KIND_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+validate_kind_slug = RegexValidator(
+    KIND_SLUG_PATTERN,
+    "Use lowercase letters, digits and single hyphens between them, such as “dui-class”.",
+    code="invalid_slug",
+)
+
+
+class MeetingKindQuerySet(models.QuerySet):
+    def active(self) -> "MeetingKindQuerySet":
+        return self.filter(is_active=True)
+
+    def assignable_to(self, meeting: "Meeting | None") -> "MeetingKindQuerySet":
+        """The kinds a meeting may be given: the active ones, and those it has already (a
+        kind deactivated since stays on the meetings that carry it until staff take it off)."""
+        if meeting is None or meeting._state.adding:
+            return self.active()
+        return self.filter(Q(is_active=True) | Q(assignments__meeting=meeting)).distinct()
+
+
+class MeetingKind(Deactivatable, models.Model):
+    """What sort of meeting it is (AA, SMART Recovery, a DUI class), from a list staff keep.
+
+    Court orders name kinds of meeting, so kinds are never deleted: a kind no longer offered is
+    deactivated, and the meetings that had it keep it."""
+
+    id = IdField()
+    slug = models.CharField(
+        max_length=50,
+        validators=[validate_kind_slug],
+        help_text="How the API and filters name it: lowercase letters, digits and hyphens, such as “dui-class”.",
+    )
+    label = models.CharField(max_length=100, help_text="As staff and attendees read it: “DUI education class”.")
+    description = models.TextField(blank=True, default="", db_default="")
+    is_active = models.BooleanField(default=True, db_default=True)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
+
+    objects = MeetingKindQuerySet.as_manager()
+    history = audit_trail()
+
+    class Meta:
+        db_table = "meeting_kinds"
+        ordering = ["label", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="uq_meeting_kinds_slug"),
+            # The pattern itself is validated in Python (SQLite has no regular expressions);
+            # the database still refuses an empty or upper-case slug written around the model.
+            models.CheckConstraint(condition=~Q(slug="") & Q(slug=Lower("slug")), name="ck_meeting_kinds_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -137,6 +196,9 @@ class Meeting(Deactivatable, models.Model):
         db_default=DEFAULT_JURISDICTION_ID,
         help_text="Whose attendance rules apply at this meeting.",
     )
+    # Not in the schema reference (issue 18): what sort of meeting it is, for court orders that
+    # name kinds of meeting.
+    kinds = models.ManyToManyField(MeetingKind, through="MeetingKindAssignment", related_name="meetings", blank=True)
     is_active = models.BooleanField(default=True, db_default=True)
     qr_code = models.CharField(
         "QR code identifier", max_length=100, null=True, blank=True, default=new_qr_code, editable=False
@@ -241,6 +303,30 @@ class Meeting(Deactivatable, models.Model):
         """Replace the QR identifier; posters printed with the old one stop working."""
         self.qr_code = new_qr_code()
         self.save(update_fields=["qr_code", "updated_at"])
+
+
+class MeetingKindAssignment(models.Model):
+    """That a meeting is of a kind (Meeting.kinds). Neither side is ever deleted while the
+    other points at it: meetings and kinds are deactivated instead."""
+
+    id = IdField()
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="kind_assignments", db_index=False)
+    kind = models.ForeignKey(MeetingKind, on_delete=models.PROTECT, related_name="assignments", db_index=False)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "meeting_kind_assignments"
+        constraints = [
+            # Also the index that finds a meeting's kinds.
+            models.UniqueConstraint(fields=["meeting", "kind"], name="uq_meeting_kind_assignments_meeting_kind"),
+        ]
+        indexes = [
+            # A kind's meetings (the ?kind= filters).
+            models.Index(fields=["kind", "meeting"], name="ix_meeting_kinds_kind_meeting"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} is {self.kind_id}"
 
 
 class CancelledOccurrence(models.Model):

@@ -29,6 +29,7 @@ PUBLIC_FIELDS = {
     "end_time",
     "recurrence",
     "cancelled_dates",
+    "kinds",
     "is_active",
     "created_at",
     "updated_at",
@@ -613,8 +614,8 @@ def test_no_meeting_body_makes_a_server_error(staff_api, overrides, dropped):
 # --- query counts -------------------------------------------------------------------------------
 
 # Token look-up and its last-used stamp, the staff user's permissions, the count, the page and
-# the page's cancelled dates (one query, prefetched).
-LIST_QUERY_BOUND = 7
+# the page's cancelled dates and its kinds (one query each, prefetched).
+LIST_QUERY_BOUND = 8
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,7 @@ REQUESTS = {
     "event replace": Request("put", EVENT, FLAG),
     "event update": Request("patch", EVENT, FLAG),
     "event delete": Request("delete", EVENT),
+    "meeting kinds list": Request("get", "meeting-kinds/"),
     "jurisdictions list": Request("get", "jurisdictions/"),
     "jurisdiction detail": Request("get", f"jurisdictions/{DEFAULT_JURISDICTION_ID}/"),
     "jurisdiction create": Request("post", "jurisdictions/", {"name": "Multnomah County Circuit Court"}),
@@ -200,6 +201,8 @@ EXPECTED = {
     "event replace":               (401, 403, 403,  405,  403,  403,  403),
     "event update":                (401, 403, 403,  405,  403,  403,  403),
     "event delete":                (401, 403, 403,  405,  403,  403,  403),
+    # The vocabulary of a meeting's `kinds`: for every attendee and staff member.
+    "meeting kinds list":          (401, 200, 200,  200,  200,  200,  403),
     # Every staff member reads the rules; only superusers write them (403 for everyone here).
     "jurisdictions list":          (401, 403, 403,  200,  200,  200,  403),
     "jurisdiction detail":         (401, 403, 403,  200,  200,  200,  403),

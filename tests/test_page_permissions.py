@@ -20,7 +20,7 @@ from django.utils import timezone
 from attendance.models import Session, SessionStatus
 from contacts.models import Contact
 from contacts.setup_links import make_set_password_link
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingKind
 from policies.models import Jurisdiction
 from policies.services import publish
 from tests.conftest import sign_in_attendee
@@ -40,6 +40,10 @@ class World:
     # Without an open session, so that one may be opened for them at a destination.
     other_contact: Contact = field(default_factory=lambda: ContactFactory(consenting=True))
     jurisdiction: Jurisdiction = field(default_factory=lambda: Jurisdiction.objects.create(name="Drug Court"))
+    kind: MeetingKind = field(default_factory=lambda: MeetingKind.objects.create(slug="aca", label="ACA"))
+    inactive_kind: MeetingKind = field(
+        default_factory=lambda: MeetingKind.objects.create(slug="old-kind", label="Old kind", is_active=False)
+    )
 
     def __post_init__(self) -> None:
         self.session: Session = SessionFactory(contact=self.contact, meeting=self.meeting, status=SessionStatus.ACTIVE)
@@ -72,6 +76,11 @@ VIEW_EVENT = "attendance.view_sessionevent"
 VIEW_JURISDICTION, ADD_JURISDICTION = "policies.view_jurisdiction", "policies.add_jurisdiction"
 CHANGE_JURISDICTION, PUBLISH = "policies.change_jurisdiction", "policies.add_policyversion"
 OPEN_AT_DESTINATION = (VIEW_CONTACT, VIEW_SESSION, CHANGE_SESSION)
+VIEW_KIND, ADD_KIND, CHANGE_KIND = (
+    "meetings.view_meetingkind",
+    "meetings.add_meetingkind",
+    "meetings.change_meetingkind",
+)
 
 
 # The arguments of a page's URL.
@@ -86,6 +95,10 @@ def meeting(w: World) -> list:
 def meeting_day(w: World) -> str:
     """The local date of the meeting's (first) occurrence, which a cancellation names."""
     return w.meeting.start_time.astimezone(w.meeting.zone).date().isoformat()
+
+
+def kind(w: World) -> list:
+    return [w.kind.pk]
 
 
 def jurisdiction(w: World) -> list:
@@ -185,6 +198,18 @@ STAFF_PAGES = [
         allowed_status=302,
     ),
     StaffPage("meetings:calendar", (VIEW_MEETING,), args=meeting),
+    StaffPage("meetings:kinds", (VIEW_KIND,)),
+    StaffPage("meetings:kind_create", (ADD_KIND,)),
+    StaffPage("meetings:kind_create", (ADD_KIND,), "post", data={"slug": "Not A Slug"}),
+    StaffPage("meetings:kind_create", (ADD_KIND,), "post", data={"slug": "cma", "label": "CMA"}, allowed_status=302),
+    StaffPage("meetings:kind_detail", (VIEW_KIND,), args=kind),
+    StaffPage("meetings:kind_edit", (CHANGE_KIND,), args=kind),
+    StaffPage("meetings:kind_edit", (CHANGE_KIND,), "post", args=kind, data={"label": "ACA"}, allowed_status=302),
+    StaffPage("meetings:kind_deactivate", (CHANGE_KIND,), args=kind),
+    StaffPage("meetings:kind_deactivate", (CHANGE_KIND,), "post", args=kind, allowed_status=302),
+    StaffPage(
+        "meetings:kind_reactivate", (CHANGE_KIND,), "post", args=lambda w: [w.inactive_kind.pk], allowed_status=302
+    ),
     StaffPage("attendance:sessions", (VIEW_SESSION,)),
     StaffPage("attendance:session", (VIEW_SESSION,), args=session),
     StaffPage("attendance:end", (CHANGE_SESSION,), args=session),

@@ -172,13 +172,14 @@ def test_list_is_paginated_by_50_and_page_links_keep_the_filters(staff_client):
 
 
 def test_list_runs_the_same_number_of_queries_for_10_and_200_meetings(staff_client, django_assert_max_num_queries):
-    # The page of meetings, its count, and their cancellations (for the schedule in words) at once.
+    # The page of meetings, its count, their cancellations (for the schedule in words) and kinds
+    # at once, and the kinds offered by the filter.
     MeetingFactory.create_batch(10)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert staff_client.get(LIST_URL).status_code == 200
 
     MeetingFactory.create_batch(190)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         response = staff_client.get(LIST_URL)
     assert len(response.context["page_obj"]) == 50
 
@@ -481,14 +482,15 @@ def test_detail_without_sessions_says_where_they_come_from(staff_client):
 
 
 def test_detail_runs_the_same_number_of_queries_for_1_and_20_sessions(staff_client, django_assert_max_num_queries):
+    # One more than before issue 18: the meeting's kinds, prefetched with it.
     meeting = MeetingFactory()
     SessionFactory(meeting=meeting, status=SessionStatus.ENDED)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         staff_client.get(url("detail", meeting))
 
     for _ in range(24):
         SessionFactory(meeting=meeting, status=SessionStatus.ENDED)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         staff_client.get(url("detail", meeting))
 
 

@@ -25,12 +25,16 @@ def test_running_twice_changes_nothing():
     call_command("create_staff_groups", stdout=StringIO())
     assert Group.objects.count() == 3
     assert Group.objects.get(name="Read-only reviewers").permissions.count() == 6
+    assert Group.objects.get(name="Case managers").permissions.count() == 12
 
 
 def test_a_case_manager_manages_contacts(client):
     client.force_login(member_of("Case managers"))
     assert client.get(reverse("contacts:add")).status_code == 200
     assert client.get(reverse("attendance:sessions")).status_code == 200
+    # They read the kinds of meeting, and tag meetings with them; the list is kept by others.
+    assert client.get(reverse("meetings:kinds")).status_code == 200
+    assert client.get(reverse("meetings:kind_create")).status_code == 403
 
 
 def test_a_reviewer_reads_but_changes_nothing(client):

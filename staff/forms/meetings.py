@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.geo import coordinate_or_none
 from core.timezones import LocalDateTimeFormField
 from core.zones import known_zones
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingKind
 from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
 from staff.forms.schedule import CUSTOM, ScheduleFields, rule_from_words, words_from_rule
 
@@ -47,6 +47,18 @@ class JurisdictionChoiceField(forms.ModelChoiceField):
         return data not in self.empty_values and super().has_changed(initial, data)
 
 
+class KindsField(forms.ModelMultipleChoiceField):
+    """A meeting's kinds; a blank value among them (a form sending the field with nothing
+    chosen) means none rather than an invalid choice."""
+
+    def clean(self, value: object) -> QuerySet[MeetingKind]:
+        if isinstance(value, list | tuple):
+            value = [item for item in value if item not in self.empty_values]
+        elif value in self.empty_values:
+            value = []
+        return super().clean(value)
+
+
 class MeetingForm(ScheduleFields, forms.ModelForm):
     """Create or change a meeting. The model's validators (coordinate ranges, radius) and its
     clean() (end after start, a usable recurrence rule) do the checking, so the API and these
@@ -61,6 +73,7 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
         "time_zone",
         "radius_meters",
         "jurisdiction",
+        "kinds",
         "start_time",
         "end_time",
         "repeat",
@@ -80,17 +93,20 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
             "time_zone",
             "radius_meters",
             "jurisdiction",
+            "kinds",
             "start_time",
             "end_time",
             "recurrence",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
+            "kinds": forms.CheckboxSelectMultiple,
         }
         field_classes = {
             "start_time": MinuteDateTimeField,
             "end_time": MinuteDateTimeField,
             "jurisdiction": JurisdictionChoiceField,
+            "kinds": KindsField,
         }
         labels = {
             "start_time": "Starts",
@@ -115,6 +131,8 @@ class MeetingForm(ScheduleFields, forms.ModelForm):
         self.fields["start_time"].label = "Starts (the first meeting)"
         self.initial.setdefault("repeat_days", [])
         self._offer_jurisdictions()
+        self.fields["kinds"].queryset = MeetingKind.objects.assignable_to(self.instance)
+        self.fields["kinds"].help_text = "What sort of meeting it is, as court orders name them."
         if self.instance.pk:
             self.initial.update(words_from_rule(self.instance.recurrence))
         stored_zone = self.instance.time_zone if self.instance.pk else ""
@@ -219,10 +237,19 @@ class MeetingFilterForm(forms.Form):
     STATUS_CHOICES = [("active", "Active"), ("inactive", "Inactive"), ("all", "All")]
 
     q = forms.CharField(label="Search name or address", required=False, max_length=200)
+    kind = forms.ModelChoiceField(
+        label="Kind",
+        queryset=MeetingKind.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Any kind",
+    )
     status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
 
     def filter(self, meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-        """`meetings` narrowed to the search and status; active ones when the input is invalid."""
+        """`meetings` narrowed to the search, kind and status; active ones when the input is invalid."""
+        if "kind" in self.errors:
+            return meetings.none()  # no such kind: no meeting is of it
         data = self.cleaned_data if self.is_valid() else {}
         status = data.get("status") or "active"
         if status != "all":
@@ -230,4 +257,22 @@ class MeetingFilterForm(forms.Form):
         query = (data.get("q") or "").strip()
         if query:
             meetings = meetings.filter(Q(name__icontains=query) | Q(address__icontains=query))
+        if data.get("kind") is not None:
+            meetings = meetings.filter(kinds=data["kind"])
         return meetings
+
+
+class MeetingKindForm(forms.ModelForm):
+    """Add a kind, or change one's label and description. The slug is fixed once the kind
+    exists: integrations and court orders name kinds by it."""
+
+    class Meta:
+        model = MeetingKind
+        fields = ["slug", "label", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:  # (a new kind has its id already: IdField's default)
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "Fixed: integrations and filters name the kind by it."

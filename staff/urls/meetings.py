@@ -1,5 +1,6 @@
 from django.urls import path
 
+from staff.views import meeting_kinds as kinds
 from staff.views import meetings as views
 from staff.views import occurrences
 
@@ -8,6 +9,13 @@ app_name = "meetings"
 urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_create, name="create"),
+    # Before the meeting pages, whose <pk> would otherwise read "kinds".
+    path("kinds/", kinds.kind_list, name="kinds"),
+    path("kinds/new/", kinds.kind_create, name="kind_create"),
+    path("kinds/<str:pk>/", kinds.kind_detail, name="kind_detail"),
+    path("kinds/<str:pk>/edit/", kinds.kind_edit, name="kind_edit"),
+    path("kinds/<str:pk>/deactivate/", kinds.kind_deactivate, name="kind_deactivate"),
+    path("kinds/<str:pk>/reactivate/", kinds.kind_reactivate, name="kind_reactivate"),
     path("<str:pk>/", views.meeting_detail, name="detail"),
     path("<str:pk>/edit/", views.meeting_edit, name="edit"),
     path("<str:pk>/deactivate/", views.meeting_deactivate, name="deactivate"),

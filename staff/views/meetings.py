@@ -33,7 +33,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     # Latest first, meetings without a time last; the id keeps pages stable when names tie.
     meetings = (
         filters.filter(Meeting.objects.all())
-        .prefetch_related("cancellations")  # each row's schedule in words reads them
+        .prefetch_related("cancellations", "kinds")  # each row's schedule in words, and its kinds
         .order_by(F("start_time").desc(nulls_last=True), "name", "id")
     )
     page = CappedPaginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -54,7 +54,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 @staff_view("meetings.view_meeting")
 def meeting_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    meeting = get_object_or_404(Meeting.objects.select_related("jurisdiction").prefetch_related("cancellations"), pk=pk)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("jurisdiction").prefetch_related("cancellations", "kinds"), pk=pk
+    )
     context = {
         "section": "meetings",
         "meeting": meeting,

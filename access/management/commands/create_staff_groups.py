@@ -12,6 +12,8 @@ ROLES: dict[str, list[str]] = {
         "meetings.view_meeting",
         "meetings.add_meeting",
         "meetings.change_meeting",
+        # What sort of meeting each is: read, to tag meetings; the list itself is kept by the admin.
+        "meetings.view_meetingkind",
         "contacts.view_contact",
         "contacts.add_contact",
         "contacts.change_contact",
