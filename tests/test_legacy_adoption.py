@@ -142,6 +142,8 @@ def check_and_drop_policy_columns(after: dict) -> None:
     # Meetings come under the default jurisdiction; sessions under its first policy version,
     # with no radius recorded (the legacy system did not keep the one it applied).
     assert {row.pop("jurisdiction_id") for row in after["meetings"]} == {DEFAULT_JURISDICTION_ID}
+    # Nobody's caseload yet: staff assign case managers after adoption.
+    assert {row.pop("case_manager_id") for row in after["contacts"]} == {None}
     assert {row.pop("policy_version_id") for row in after["sessions"]} == {DEFAULT_VERSION_ID}
     assert {row.pop("radius_m") for row in after["sessions"]} == {None}
     assert {row.pop("destination_approved_by_id") for row in after["sessions"]} == {None}

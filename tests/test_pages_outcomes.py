@@ -223,7 +223,8 @@ def test_the_dashboard_counts_sessions_by_outcome_today_and_this_week(client, vi
         rows = {row.outcome: (row.today, row.week) for row in overview(now).outcomes}
         page = client.get(reverse("dashboard")).content.decode()
     assert rows == {"open": (1, 1), "attended": (2, 2), "partial": (0, 1), "not_verified": (0, 1)}
-    week = urlencode({"outcome": "partial", "start": "2026-11-27", "end": "2026-12-03"})
+    # The viewer has no caseload: the links ask for everyone's, as the panel counted.
+    week = urlencode({"outcome": "partial", "start": "2026-11-27", "end": "2026-12-03", "caseload": "all"})
     assert f'href="{SESSIONS}?{html.escape(week)}"' in page
     listed = client.get(f"{SESSIONS}?{week}").context["page_obj"]
     assert [session.outcome for session in listed] == ["partial"]
