@@ -3,13 +3,9 @@
 The phone is emulated: a 360 px wide page whose geolocation Playwright sets, or refuses.
 """
 
-import importlib
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
-from django.db import connection
 
 from attendance.models import EventType, LocationFlag, Session, SessionEvent, SessionStatus
 from core.geo import offset_point
@@ -20,14 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long passphrase for tests"
 PHONE = {"width": 360, "height": 740}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture(autouse=True)
-def default_policy(transactional_db):
-    """A transactional test empties every table when it ends, the default policy that a migration
-    created with them too: put it back, as that migration does, for the next one."""
-    migration = importlib.import_module("policies.migrations.0002_default_policy")
-    migration.create(django_apps, SimpleNamespace(connection=connection))
 
 
 @pytest.fixture

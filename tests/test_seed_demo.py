@@ -1,19 +1,15 @@
 """`manage.py seed_demo`: realistic, valid demo data, written once however often it runs."""
 
 import datetime as dt
-import importlib
 import re
 import uuid
 from io import StringIO
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -247,16 +243,7 @@ def test_the_session_left_open_was_closed_by_the_stale_session_rule():
     assert session.occurrence_end + dt.timedelta(hours=2) == stale_after(session)
 
 
-@pytest.fixture
-def default_policy(transactional_db):
-    """A transactional test empties every table when it ends, the default policy that a migration
-    created with them too: put it back, as that migration does, for the next one."""
-    migration = importlib.import_module("policies.migrations.0002_default_policy")
-    migration.create(django_apps, SimpleNamespace(connection=connection))
-
-
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_policy")
 def test_a_check_in_before_the_window_is_kept_as_a_refused_attempt():
     """Outside a test's transaction, as `manage.py seed_demo` runs, the service keeps it."""
     output = seed()
