@@ -37,6 +37,7 @@ from attendance.models import (
     SessionStatus,
 )
 from attendance.outcomes import Attendance, Outcome, Reason, Rules, facts_of, judge
+from attendance.signals import session_judged
 from contacts.models import Contact
 from core.geo import PositionError, haversine_m, validate_point
 from core.validators import validate_accuracy
@@ -231,6 +232,7 @@ def judge_unjudged(sessions: QuerySet[Session] | None = None) -> int:
                 continue
             _store_outcome(session)
             session.save_without_historical_record(update_fields=OUTCOME_FIELDS)
+            session_judged.send(sender=Session, session=session, using=db)
             judged += 1
     return judged
 
@@ -687,6 +689,8 @@ def _move_session(
         if actor is not None:
             session._history_user = actor
         session.save(update_fields=fields)
+    if not session.is_open:
+        session_judged.send(sender=Session, session=session, using=session._state.db or DEFAULT_DB_ALIAS)
 
 
 def _stored_event(event_id: str, session: Session, event_type: EventType, report: EventReport) -> RecordedEvent | None:

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "policies",
     "meetings",
     "attendance",
+    "mandates",
     "legacy",
     "staff",
     "portal",

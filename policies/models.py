@@ -7,6 +7,7 @@ effective from a time, and yesterday's evidence keeps the rule it was judged by.
 """
 
 import datetime as dt
+import zoneinfo
 from typing import Any, Never
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.db import IdField, audit_trail, created_at_field, updated_at_field
+from core.zones import validate_time_zone
 
 # The jurisdiction and version that exist from the start (policies.defaults), with fixed ids so
 # that other apps' columns can default to them; named here as well, with the models.
@@ -39,6 +41,17 @@ class Jurisdiction(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=12, choices=JurisdictionKind.choices, default=JurisdictionKind.OTHER)
     description = models.TextField(blank=True, default="")
+    # Not in the schema reference: the zone an order's dates are counted in (a week "from
+    # Monday" starts at midnight there). Empty: the site's TIME_ZONE.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_time_zone],
+        help_text="The zone the court's dates are counted in, such as America/Los_Angeles. Empty: the site's zone.",
+    )
     is_active = models.BooleanField(default=True, db_default=True)
     created_at = created_at_field()
     updated_at = updated_at_field()
@@ -55,6 +68,11 @@ class Jurisdiction(models.Model):
     @property
     def is_default(self) -> bool:
         return self.pk == DEFAULT_JURISDICTION_ID
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The zone its orders' dates are counted in."""
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
 
 class PolicyVersionQuerySet(models.QuerySet):

@@ -1,0 +1,163 @@
+"""Mandates' statuses for lists and pages, from the stored figures (mandates.status gives the
+definitions; mandates.counting keeps the figures).
+
+Every list answers in a fixed number of queries: the status is an annotation of indexed
+comparisons (`with_status`), and a page's current periods are one more query
+(`current_periods`)."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from attendance.models import Session
+from mandates.counting import counted_sessions
+from mandates.models import Mandate, MandatePeriod, Period
+from mandates.status import SEVERITY, MandateStatus, PeriodStatus, mandate_status, period_status
+
+
+def behind_now(now: dt.datetime) -> Q:
+    """Periods behind at `now` (mandates.status: behind_from <= now < ends_at)."""
+    return Q(behind_from__lte=now, ends_at__gt=now)
+
+
+def status_expression(now: dt.datetime) -> Case:
+    """The mandate's status at `now` as SQL (mandates.status.mandate_status)."""
+    behind = Exists(MandatePeriod.objects.filter(behind_now(now), mandate=OuterRef("pk")))
+    return Case(
+        When(missed_from__lte=now, then=Value(MandateStatus.NON_COMPLIANT.value)),
+        When(ends_at__lte=now, then=Value(MandateStatus.COMPLETED.value)),
+        When(behind, then=Value(MandateStatus.AT_RISK.value)),
+        default=Value(MandateStatus.COMPLIANT.value),
+        output_field=CharField(),
+    )
+
+
+def status_filter(status: str, now: dt.datetime) -> Q:
+    """Mandates whose status at `now` is `status`, as a filter the indexes serve."""
+    missed = Q(missed_from__lte=now)
+    over = Q(ends_at__lte=now)
+    behind = Q(pk__in=MandatePeriod.objects.filter(behind_now(now)).values("mandate_id"))
+    if status == MandateStatus.NON_COMPLIANT:
+        return missed
+    if status == MandateStatus.COMPLETED:
+        return over & ~missed
+    if status == MandateStatus.AT_RISK:
+        return behind & ~missed & ~over
+    if status == MandateStatus.COMPLIANT:
+        return ~missed & ~over & ~behind
+    raise ValueError(f"unknown status {status!r}")
+
+
+def with_status(mandates: QuerySet[Mandate], now: dt.datetime | None = None) -> QuerySet[Mandate]:
+    """`mandates` with `status` (MandateStatus value) at `now`."""
+    return mandates.annotate(status=status_expression(now or timezone.now()))
+
+
+@dataclass
+class PeriodView:
+    """One period as pages and the API show it."""
+
+    number: int
+    starts_on: dt.date
+    ends_on: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    required: int
+    attended: int
+    status: PeriodStatus
+    session_ids: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """ "2 of 3, on track" """
+        return f"{self.attended} of {self.required}, {self.status.label.lower()}"
+
+
+def view_of(period: MandatePeriod, now: dt.datetime) -> PeriodView:
+    return PeriodView(
+        period.number,
+        period.starts_on,
+        period.ends_on,
+        period.starts_at,
+        period.ends_at,
+        period.required,
+        period.attended,
+        period_status(period, now),
+    )
+
+
+def current_periods(mandates: Iterable[Mandate], now: dt.datetime | None = None) -> dict[str, PeriodView]:
+    """Each mandate's period running at `now` (for a rolling one, the running window in the
+    worst state), or its last period once over, or its first before it starts: one query."""
+    now = now or timezone.now()
+    ids = [mandate.pk for mandate in mandates]
+    if not ids:
+        return {}
+    running = MandatePeriod.objects.filter(mandate_id__in=ids, starts_at__lte=now, ends_at__gt=now)
+    found: dict[str, PeriodView] = {}
+    for period in running.order_by("mandate_id", "ends_at"):
+        view = view_of(period, now)
+        best = found.get(period.mandate_id)
+        if best is None or SEVERITY[view.status] < SEVERITY[best.status]:
+            found[period.mandate_id] = view
+    return found
+
+
+@dataclass
+class Compliance:
+    """A mandate's status with its periods at one moment (the API's compliance answer)."""
+
+    mandate: Mandate
+    status: MandateStatus
+    periods: list[PeriodView]
+    current: PeriodView | None
+    counted: list[Session]
+    not_counted: list[Session]
+    now: dt.datetime
+
+    @property
+    def total_attended(self) -> int:
+        return len(self.counted)
+
+
+def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Compliance:
+    """`mandate`'s status, periods (with the sessions counted in each), and the contact's other
+    sessions in its dates that did not count, with why (outcome, meeting). Three queries.
+
+    A rolling mandate's periods are its windows; the answer lists the worst one (and the
+    running one as `current`), as the issue's API asks."""
+    now = now or timezone.now()
+    periods = [view_of(period, now) for period in mandate.periods.order_by("number")]
+    counted = list(counted_sessions(mandate).select_related("meeting"))
+    moments = [(session.moment, session.pk) for session in counted]
+    for period in periods:
+        period.session_ids = [pk for moment, pk in moments if period.starts_at <= moment < period.ends_at]
+    statuses = [period.status for period in periods]
+    ended = bool(periods) and now >= periods[-1].ends_at
+    status = mandate_status(statuses, ended)
+    running = [period for period in periods if period.starts_at <= now < period.ends_at]
+    current = min(running, key=lambda period: (SEVERITY[period.status], period.ends_at), default=None)
+    shown = periods
+    if mandate.period == Period.ROLLING and periods:
+        started = [period for period in periods if period.status != PeriodStatus.UPCOMING] or periods[:1]
+        shown = [
+            min(started, key=lambda period: (SEVERITY[period.status], period.attended - period.required, period.number))
+        ]
+    counted_ids = {session.pk for session in counted}
+    others = []
+    if periods:
+        others = [
+            session
+            for session in Session.objects.filter(
+                contact_id=mandate.contact_id,
+                created_at__gte=periods[0].starts_at - dt.timedelta(days=1),
+                created_at__lt=periods[-1].ends_at,
+            )
+            .select_related("meeting")
+            .order_by("created_at")
+            if session.pk not in counted_ids
+        ]
+    return Compliance(mandate, status, shown, current, counted, others, now)
