@@ -21,6 +21,7 @@ urlpatterns = [
     path("contacts/", include("staff.urls.contacts")),
     path("attendance/", include("staff.urls.attendance")),
     path("policies/", include("staff.urls.policies")),
+    path("mandates/", include("staff.urls.mandates")),
     # The admin's own sign-in form would be a fourth way in, without the sign-in limit
     # (access.limits): staff sign in at one place, which sends them back to the admin.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import set_password
+from portal import set_password, verify
 from portal import views as attendee
 
 app_name = "attendee"
@@ -25,4 +25,7 @@ urlpatterns = [
     # Where set-password links (printed and sent) have always pointed: keep these addresses.
     path("contacts/set-password/done/", set_password.set_password_done, name="set_password_done"),
     path("contacts/set-password/<str:token>/", set_password.set_password, name="set_password"),
+    # Public, without signing in: whether a court report with this number was issued.
+    path("verify/", verify.verify_form, name="verify"),
+    path("verify/<str:number>/", verify.verify_report, name="verify_report"),
 ]
