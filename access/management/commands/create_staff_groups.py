@@ -23,6 +23,14 @@ ROLES: dict[str, list[str]] = {
         # The rules sessions are judged by: case managers read them, and tell a court which apply.
         "policies.view_jurisdiction",
         "policies.view_policyversion",
+        # Court orders: recorded, amended and ended early by the case manager, who issues the
+        # reports a court gets.
+        "mandates.view_mandate",
+        "mandates.add_mandate",
+        "mandates.change_mandate",
+        "mandates.delete_mandate",
+        "mandates.view_courtreport",
+        "mandates.add_courtreport",
     ],
     "Read-only reviewers": [
         "meetings.view_meeting",
@@ -31,6 +39,8 @@ ROLES: dict[str, list[str]] = {
         "attendance.view_sessionevent",
         "policies.view_jurisdiction",
         "policies.view_policyversion",
+        "mandates.view_mandate",
+        "mandates.view_courtreport",
     ],
     # Who sets the rules: adds jurisdictions and publishes their policy versions (a supervisor,
     # or the program's compliance officer). Versions are never changed, only succeeded.
