@@ -51,6 +51,30 @@ def status_filter(status: str, now: dt.datetime) -> Q:
     raise ValueError(f"unknown status {status!r}")
 
 
+def behind(now: dt.datetime | None = None) -> QuerySet[Mandate]:
+    """Mandates with a period running and behind at `now` (the dashboard's "Behind this week"),
+    whether or not an earlier period was missed."""
+    now = now or timezone.now()
+    return Mandate.objects.filter(pk__in=MandatePeriod.objects.filter(behind_now(now)).values("mandate_id"))
+
+
+# How far back "the last period" is looked for: a month is the longest period that repeats.
+LAST_PERIOD_WINDOW = dt.timedelta(days=32)
+
+
+def missed_last_period(now: dt.datetime | None = None) -> QuerySet[Mandate]:
+    """Mandates whose latest period to end (before `now`, within LAST_PERIOD_WINDOW) was missed:
+    the dashboard's "Missed last period"."""
+    now = now or timezone.now()
+    later = MandatePeriod.objects.filter(
+        mandate_id=OuterRef("mandate_id"), ends_at__gt=OuterRef("ends_at"), ends_at__lte=now
+    )
+    missed = MandatePeriod.objects.filter(
+        behind_from__isnull=False, ends_at__lte=now, ends_at__gt=now - LAST_PERIOD_WINDOW
+    ).filter(~Exists(later))
+    return Mandate.objects.filter(pk__in=missed.values("mandate_id"))
+
+
 def with_status(mandates: QuerySet[Mandate], now: dt.datetime | None = None) -> QuerySet[Mandate]:
     """`mandates` with `status` (MandateStatus value) at `now`."""
     return mandates.annotate(status=status_expression(now or timezone.now()))

@@ -181,3 +181,21 @@ def test_a_mandate_for_aa_ignores_an_attended_smart_meeting(hope, smart, staff, 
     assert [(p.required, p.attended, p.status) for p in found.periods] == [(2, 2, "met"), (2, 1, "missed")]
     assert smart_session in found.not_counted
     assert smart_session.pk not in found.periods[1].session_ids
+
+
+def test_dashboard_lists_behind_and_missed_last_period(hope, staff, court):
+    from mandates.queries import behind, missed_last_period
+
+    ben, cara = ContactFactory(consenting=True), ContactFactory(consenting=True)
+    ben_order, cara_order = order(ben, staff), order(cara, staff)
+    for day in (1, 2, 3):
+        attend(ben, hope, day)
+    attend(cara, hope, 1)
+    # Wednesday 9th: week 2 is 1/7 + 19 h in; the line is still 0, so nobody is behind this
+    # week; Cara missed week 1 (1 of 3), Ben met it.
+    assert list(behind(pst(9, 0))) == []
+    assert list(missed_last_period(pst(9, 0))) == [cara_order]
+    # Friday 11th noon: the line is floor(3 x 3.5 / 7) = 1; both have 0 this week.
+    assert set(behind(pst(11, 12))) == {ben_order, cara_order}
+    # Once week 2 ends, "last period" is week 2, which both missed.
+    assert set(missed_last_period(pst(15, 1))) == {ben_order, cara_order}
