@@ -216,7 +216,7 @@ class TestTheOrdersTerms:
         services.change(mandate, terms(required_count=2, kinds=[aa]), by=staff)
         history = list(mandate.history.order_by("history_date"))
         # The terms, then the kinds (simple_history records the many-to-many change as its own row).
-        assert [h.required_count for h in history][0] == 3
+        assert history[0].required_count == 3
         assert {h.required_count for h in history[1:]} == {2}
         assert history[-1].history_user == staff
         assert [link.kind_id for link in history[-1].meeting_kinds.all()] == [aa.pk]
