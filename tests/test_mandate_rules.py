@@ -3,10 +3,12 @@ periods are cut, the line that separates on track from behind, each status, the 
 order's terms, ending early, deleting, and that the SQL status agrees with the Python one."""
 
 import datetime as dt
+import io
 import zoneinfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from attendance.models import Session
 from attendance.outcomes import Outcome
@@ -361,3 +363,25 @@ def test_the_sql_status_agrees_with_the_python_status_at_every_edge(staff):
             for status in MandateStatus.values:
                 matched = Mandate.objects.filter(status_filter(status, moment), pk=mandate.pk).exists()
                 assert matched == (in_sql[mandate.pk] == status)
+
+
+@pytest.mark.django_db
+def test_a_change_of_the_courts_zone_moves_its_orders_days(staff, court):
+    mandate = services.create(ContactFactory(), terms(jurisdiction=court), by=staff)
+    court.time_zone = "America/New_York"
+    court.save()
+    first = mandate.periods.order_by("number").first()
+    assert first.starts_at == dt.datetime(2026, 12, 1, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    mandate.refresh_from_db()
+    assert mandate.time_zone == "America/New_York"
+
+
+@pytest.mark.django_db
+def test_recount_mandates_rebuilds_figures_written_around_the_services(staff):
+    contact = ContactFactory()
+    mandate = services.create(contact, terms(), by=staff)
+    attended_session(contact, MeetingFactory(), dt.datetime(2026, 12, 2, 19, tzinfo=UTC))
+    assert mandate.periods.get(number=1).attended == 0
+
+    call_command("recount_mandates", stdout=io.StringIO())
+    assert mandate.periods.get(number=1).attended == 1
