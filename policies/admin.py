@@ -21,7 +21,7 @@ class PolicyVersionInline(admin.TabularInline):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "kind", "is_active")
+    list_display = ("name", "kind", "time_zone", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     inlines = [PolicyVersionInline]

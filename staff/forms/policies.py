@@ -19,7 +19,7 @@ MEANINGS = dict(RULES)
 class JurisdictionForm(forms.ModelForm):
     class Meta:
         model = Jurisdiction
-        fields = ["name", "kind", "description"]
+        fields = ["name", "kind", "time_zone", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "name": "As the court, office or program calls itself, e.g. “Multnomah County Drug Court”.",
