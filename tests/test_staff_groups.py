@@ -24,8 +24,8 @@ def test_running_twice_changes_nothing():
     call_command("create_staff_groups", stdout=StringIO())
     call_command("create_staff_groups", stdout=StringIO())
     assert Group.objects.count() == 3
-    assert Group.objects.get(name="Read-only reviewers").permissions.count() == 6
-    assert Group.objects.get(name="Case managers").permissions.count() == 12
+    assert Group.objects.get(name="Read-only reviewers").permissions.count() == 8
+    assert Group.objects.get(name="Case managers").permissions.count() == 18
 
 
 def test_a_case_manager_manages_contacts(client):
