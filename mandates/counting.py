@@ -81,7 +81,14 @@ def regenerate(mandate: Mandate, using: str = DEFAULT_DB_ALIAS) -> None:
         locked = _lock(mandate.pk, using)
         zone = zone_of(locked)
         locked.time_zone = str(zone.key)
-        found = spans(locked.period, locked.required_count, locked.starts_on, locked.last_day, locked.rolling_days)
+        found = spans(
+            locked.period,
+            locked.required_count,
+            locked.starts_on,
+            locked.last_day,
+            locked.rolling_days,
+            ended_early=locked.ended_on is not None,
+        )
         MandatePeriod.objects.using(using).filter(mandate=locked).delete()
         periods = [
             MandatePeriod(

@@ -7,15 +7,18 @@
 - whole: one period, the whole mandate;
 - rolling: every window of `rolling_days` consecutive days inside the mandate.
 
-A period cut short by the mandate's last day (an order that ends mid-week, or ended early)
-requires floor(required x the share of the period it covers): what someone on track would have
-by then, the line the "on track" status uses. A rolling mandate shorter than its window has one
-such cut window.
+A period cut short by the order's own last day (an order that ends mid-week) requires its
+share of the requirement rounded up, ceil(required x days / full days): the order asked for at
+least that much, so "1 a month" over 28 days still requires 1. A period cut short because the
+order was ended early requires its share rounded down, floor(required x days / full days): what
+someone on track would have had when the court ended it, the line the "on track" status uses.
+A rolling mandate ended before one whole window has one such window.
 
 Pure functions of dates; mandates.counting turns days into UTC instants in the mandate's zone.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -36,16 +39,26 @@ class Span:
         return (self.ends_on - self.starts_on).days + 1
 
 
-def spans(period: str, required: int, starts_on: dt.date, last_day: dt.date, rolling_days: int | None) -> list[Span]:
+def spans(
+    period: str,
+    required: int,
+    starts_on: dt.date,
+    last_day: dt.date,
+    rolling_days: int | None,
+    *,
+    ended_early: bool = False,
+) -> list[Span]:
     """The periods of a mandate running from `starts_on` to `last_day` (both included), each with
-    what it requires. Raises ValueError for a period it does not know or a rolling mandate
+    what it requires; `ended_early`: `last_day` is when the order was ended early rather than
+    its own last day. Raises ValueError for a period it does not know or a rolling mandate
     without its window; the services check inputs before."""
+    share = _floor if ended_early else _ceil
     if last_day < starts_on:
         return []
     if period == "rolling":
         if not rolling_days:
             raise ValueError("a rolling mandate needs rolling_days")
-        return _rolling(required, starts_on, last_day, rolling_days)
+        return _rolling(required, starts_on, last_day, rolling_days, share)
     if period == "whole":
         return [Span(1, starts_on, last_day, required)]
     found = []
@@ -57,7 +70,7 @@ def spans(period: str, required: int, starts_on: dt.date, last_day: dt.date, rol
         end = min(full_end, last_day)
         full_days = (full_end - start).days + 1
         days = (end - start).days + 1
-        found.append(Span(number, start, end, required * days // full_days))
+        found.append(Span(number, start, end, share(required * days, full_days)))
         number += 1
         start = following
     return found
@@ -72,10 +85,20 @@ def _next_start(period: str, starts_on: dt.date, number: int) -> dt.date:
     raise ValueError(f"unknown period {period!r}")
 
 
-def _rolling(required: int, starts_on: dt.date, last_day: dt.date, window: int) -> list[Span]:
+def _floor(numerator: int, denominator: int) -> int:
+    return numerator // denominator
+
+
+def _ceil(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def _rolling(
+    required: int, starts_on: dt.date, last_day: dt.date, window: int, share: Callable[[int, int], int]
+) -> list[Span]:
     total = (last_day - starts_on).days + 1
     if total < window:
-        return [Span(1, starts_on, last_day, required * total // window)]
+        return [Span(1, starts_on, last_day, share(required * total, window))]
     return [
         Span(
             offset + 1,

@@ -115,7 +115,7 @@ def view_of(period: MandatePeriod, now: dt.datetime) -> PeriodView:
 
 def current_periods(mandates: Iterable[Mandate], now: dt.datetime | None = None) -> dict[str, PeriodView]:
     """Each mandate's period running at `now` (for a rolling one, the running window in the
-    worst state), or its last period once over, or its first before it starts: one query."""
+    worst state), by mandate id; a mandate not started or over has none. One query."""
     now = now or timezone.now()
     ids = [mandate.pk for mandate in mandates]
     if not ids:

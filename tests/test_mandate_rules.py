@@ -36,12 +36,21 @@ class TestPeriods:
             Span(3, D(2026, 12, 16), D(2026, 12, 22), 3),
         ]
 
-    def test_a_week_cut_short_requires_its_share_rounded_down(self):
-        # 3 a week, the last week 5 of 7 days long: floor(3 x 5 / 7) = 2; 2 days: floor(6/7) = 0.
-        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 12), None)[-1] == Span(
-            2, D(2026, 12, 8), D(2026, 12, 12), 2
-        )
-        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 9), None)[-1].required == 0
+    def test_the_orders_own_short_last_week_requires_its_share_rounded_up(self):
+        # 3 a week, the last week 5 of 7 days long: ceil(3 x 5 / 7) = 3; 2 days: ceil(6/7) = 1.
+        last = spans("week", 3, D(2026, 12, 1), D(2026, 12, 12), None)[-1]
+        assert last == Span(2, D(2026, 12, 8), D(2026, 12, 12), 3)
+        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 9), None)[-1].required == 1
+        # An order of whole weeks: no cut.
+        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 7), None)[-1].required == 3
+
+    def test_one_a_month_over_less_than_a_month_still_requires_one(self):
+        assert spans("month", 1, D(2026, 12, 1), D(2026, 12, 28), None) == [Span(1, D(2026, 12, 1), D(2026, 12, 28), 1)]
+
+    def test_a_week_cut_by_ending_early_requires_its_share_rounded_down(self):
+        # Ended after 5 of 7 days: floor(3 x 5 / 7) = 2; after 2 days: floor(6/7) = 0.
+        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 12), None, ended_early=True)[-1].required == 2
+        assert spans("week", 3, D(2026, 12, 1), D(2026, 12, 9), None, ended_early=True)[-1].required == 0
 
     def test_months_run_from_the_first_days_day_of_the_month(self):
         found = spans("month", 8, D(2026, 1, 15), D(2026, 4, 14), None)
@@ -71,12 +80,11 @@ class TestPeriods:
         ]
 
     def test_a_rolling_mandate_ended_before_one_window_has_one_cut_window(self):
-        assert spans("rolling", 12, D(2026, 12, 1), D(2026, 12, 15), 30) == [
-            Span(1, D(2026, 12, 1), D(2026, 12, 15), 6)
-        ]
+        found = spans("rolling", 12, D(2026, 12, 1), D(2026, 12, 15), 30, ended_early=True)
+        assert found == [Span(1, D(2026, 12, 1), D(2026, 12, 15), 6)]
 
-    def test_a_day_long_mandate(self):
-        assert spans("week", 1, D(2026, 12, 1), D(2026, 12, 1), None) == [Span(1, D(2026, 12, 1), D(2026, 12, 1), 0)]
+    def test_a_day_long_mandate_requires_one(self):
+        assert spans("week", 1, D(2026, 12, 1), D(2026, 12, 1), None) == [Span(1, D(2026, 12, 1), D(2026, 12, 1), 1)]
 
 
 class Figures:
