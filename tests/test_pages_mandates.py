@@ -587,3 +587,21 @@ def test_the_navigation_links_mandates_for_those_who_may_see_them(client, manage
     assert f'<a href="{reverse("mandates:list")}"' in client.get(reverse("dashboard")).content.decode()
     client.force_login(StaffUserFactory(permissions=["contacts.view_contact"]))
     assert f'<a href="{reverse("mandates:list")}"' not in client.get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("rows", [2, 14])
+def test_the_dashboard_s_queries_do_not_grow_with_mandates(rows, client, court, hope, django_assert_max_num_queries):
+    """The dashboard's bound (tests/test_dashboard.py: 17) plus the two panels' six queries: a
+    count and a list each, the running periods of the mandates shown, and the missed ones' last
+    periods."""
+    user = StaffUserFactory(
+        permissions=("meetings.view_meeting", "contacts.view_contact", "attendance.view_session", VIEW)
+    )
+    for n in range(rows):
+        contact = ContactFactory(case_manager=user)
+        order(contact, court, case_number=f"CR-{n}")
+    client.force_login(user)
+    with time_machine.travel(pst(11, 12), tick=False), django_assert_max_num_queries(23):
+        page = text(client.get(reverse("dashboard")))
+    assert f"Behind this week {rows} " in page
+    assert f"Missed last period {rows} " in page
