@@ -199,7 +199,7 @@ def test_the_other_filters(client, manager, court, hope):
     assert listed(case_manager=other_manager.pk) == {"CR-SOON"}
     assert listed(case_manager=999999) == set()
     # 28 December is 25 days away on the 3rd, 14 December 11 days.
-    assert listed(ending_soon="on") == {"CR-SOON"}
+    assert listed(ending_soon="yes") == {"CR-SOON"}
     assert listed(q="dui") == {"DUI-77"}
     assert listed(contact=ana.pk) == {"CR-AA", "DUI-77"}
     assert listed(status="nonsense") == {"CR-AA", "CR-SOON", "DUI-77"}
@@ -557,7 +557,7 @@ def test_the_dashboard_panels(client, manager, four_states):
     assert "Ben" in page
     assert "CR-BEN : 0 of 3 this week, behind" in page
     assert re.search(r"Missed last period 1 ", page)
-    assert "CR-CLEO : 1 of 3 by 7 Dec 2026" in page
+    assert "CR-CLEO : 1 of 3 in the period ending 7 Dec 2026" in page
     assert f"{reverse('mandates:list')}?attention=behind&amp;caseload=mine" in html
     assert f"{reverse('mandates:list')}?attention=missed_last&amp;caseload=mine" in html
 

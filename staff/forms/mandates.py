@@ -15,7 +15,7 @@ from mandates.queries import behind, missed_last_period, status_filter
 from mandates.services import Terms
 from mandates.status import MandateStatus
 from meetings.models import Meeting, MeetingKind
-from policies.models import Jurisdiction
+from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
 from staff.forms.attendance import date_field
 from staff.forms.meetings import KindsField
 
@@ -49,7 +49,11 @@ class MandateFilterForm(forms.Form):
         choices=[("", "Any"), ("behind", "Behind now"), ("missed_last", "Missed their last period")],
         required=False,
     )
-    ending_soon = forms.BooleanField(label=f"Ending within {ENDING_SOON_DAYS} days", required=False)
+    ending_soon = forms.ChoiceField(
+        label="Ends",
+        choices=[("", "Any time"), ("yes", f"Within {ENDING_SOON_DAYS} days")],
+        required=False,
+    )
     contact = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, data: dict) -> None:
@@ -77,7 +81,7 @@ class MandateFilterForm(forms.Form):
             # Orders that name the kind: staff asking for "AA mandates" mean those, not every
             # order that any meeting satisfies.
             mandates = mandates.filter(kind_links__kind=data["kind"])
-        if data.get("ending_soon"):
+        if data.get("ending_soon") == "yes":
             last = today + dt.timedelta(days=ENDING_SOON_DAYS)
             running = Q(ended_on__isnull=True, ends_on__gte=today, ends_on__lte=last)
             mandates = mandates.filter(running)
@@ -100,10 +104,11 @@ class MandateForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
         label="Ordering authority",
         queryset=Jurisdiction.objects.none(),
+        initial=DEFAULT_JURISDICTION_ID,
         help_text="The court or office that made the order: its time zone decides where days begin and end.",
     )
     required_count = forms.IntegerField(label="Meetings required", help_text="How many attended sessions.")
-    period = forms.ChoiceField(label="Per", choices=Period.choices, initial=Period.WEEK)
+    period = forms.ChoiceField(label="Period", choices=Period.choices, initial=Period.WEEK)
     rolling_days = forms.IntegerField(
         label="Rolling window (days)",
         required=False,
