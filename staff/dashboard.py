@@ -12,6 +12,8 @@ from attendance.outcomes import Outcome
 from attendance.queries import verified, with_attendance
 from attendance.reports import local_midnight
 from contacts.models import Contact
+from mandates.models import Mandate, MandatePeriod
+from mandates.queries import LAST_PERIOD_WINDOW, PeriodView, behind, missed_last_period, view_of
 from meetings.models import ScheduledOccurrence
 from meetings.schedule import todays_occurrences, window_is_current
 
@@ -52,6 +54,46 @@ class Overview:
     outcomes: list[OutcomeCount] = field(default_factory=list)
     without_consent: list[Contact] = field(default_factory=list)
     without_consent_count: int = 0
+    shows_mandates: bool = False
+    behind: list[Mandate] = field(default_factory=list)
+    behind_count: int = 0
+    missed: list[Mandate] = field(default_factory=list)
+    missed_count: int = 0
+
+
+def last_periods(mandates: list[Mandate], now: dt.datetime) -> dict[str, PeriodView]:
+    """Each mandate's latest period to have ended before `now` (within
+    mandates.queries.LAST_PERIOD_WINDOW), in one query."""
+    if not mandates:
+        return {}
+    ended = MandatePeriod.objects.filter(
+        mandate_id__in=[mandate.pk for mandate in mandates], ends_at__lte=now, ends_at__gt=now - LAST_PERIOD_WINDOW
+    )
+    found: dict[str, PeriodView] = {}
+    for period in ended.order_by("mandate_id", "-ends_at", "-number"):
+        found.setdefault(period.mandate_id, view_of(period, now))
+    return found
+
+
+def mandates_needing_attention(overview: "Overview", now: dt.datetime, case_manager_id: int | None) -> None:
+    """The panels "Behind this week" and "Missed last period": how many, and the first
+    LIST_LENGTH of each with their figures, in six queries."""
+    # Imported here: staff.views.mandates words the figures the way the mandate pages do.
+    from staff.views.mandates import with_current
+
+    lists = {}
+    for name, mandates in (("behind", behind(now)), ("missed", missed_last_period(now))):
+        mandates = _of_caseload(mandates, "contact__", case_manager_id)
+        rows = mandates.select_related("contact", "jurisdiction").order_by(
+            "contact__last_name", "contact__first_name", "case_number", "pk"
+        )
+        lists[name] = list(rows[:LIST_LENGTH])
+        setattr(overview, f"{name}_count", mandates.count())
+    shown = with_current([*lists["behind"], *lists["missed"]], now)
+    last = last_periods(lists["missed"], now)
+    for mandate in lists["missed"]:
+        mandate.last_period = last.get(mandate.pk)
+    overview.behind, overview.missed = shown[: len(lists["behind"])], shown[len(lists["behind"]) :]
 
 
 def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -140,12 +182,15 @@ def overview(
     meetings: bool = True,
     sessions: bool = True,
     contacts: bool = True,
+    mandates: bool = True,
     case_manager_id: int | None = None,
 ) -> Overview:
     """The dashboard's sections the caller may see, in a fixed number of queries. With
     `case_manager_id`, the sections about contacts and their sessions are of that caseload;
     today's meetings are everyone's."""
-    result = Overview(shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts)
+    result = Overview(
+        shows_meetings=meetings, shows_sessions=sessions, shows_contacts=contacts, shows_mandates=mandates
+    )
     if meetings:
         result.todays_meetings, result.todays_meeting_count = todays_meetings(now)
         result.schedule_is_current = window_is_current(now)
@@ -168,4 +213,6 @@ def overview(
         without_consent = _of_caseload(Contact.objects.active().filter(consent_granted=False), "", case_manager_id)
         result.without_consent = list(without_consent.order_by("last_name", "first_name", "email")[:LIST_LENGTH])
         result.without_consent_count = without_consent.count()
+    if mandates:
+        mandates_needing_attention(result, now or timezone.now(), case_manager_id)
     return result

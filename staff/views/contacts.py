@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from core.history import changes_for
 from core.pagination import CappedPaginator
 from core.qr import render_qr_svg
 from core.races import save_form
+from mandates.queries import with_status
 from staff.caseloads import caseload_for
 from staff.forms.contacts import (
     ContactFilterForm,
@@ -29,6 +31,7 @@ from staff.forms.contacts import (
     WithdrawConsentForm,
 )
 from staff.views import activation
+from staff.views.mandates import with_current
 
 # Opening a session at a destination records attendance for the attendee, as ending one does
 # (staff.views.attendance.session_end): the same permission, and those to see the result.
@@ -118,6 +121,13 @@ def contact_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "changes": changes_for(contact),
         "may_open_session": request.user.has_perms(OPEN_AT_DESTINATION),
     }
+    # Each mandate with where it stands now, in two queries whatever their number.
+    if request.user.has_perm("mandates.view_mandate"):
+        now = timezone.now()
+        mandates = with_status(
+            contact.mandates.select_related("jurisdiction").order_by("-starts_on", "case_number"), now
+        )
+        context["mandates"] = with_current(mandates, now)
     # Attendance is shown to those who may read sessions: a contacts-only role sees none of it.
     if request.user.has_perm("attendance.view_session"):
         sessions = with_attendance(contact.sessions.select_related("meeting"))

@@ -59,8 +59,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Every staff member lands here; each section shows only what their permissions allow."""
     user = request.user
     shows_sessions, shows_contacts = user.has_perm("attendance.view_session"), user.has_perm("contacts.view_contact")
-    # Only those who see contacts or their sessions have a caseload to switch: no query otherwise.
-    caseload = caseload_for(request) if shows_sessions or shows_contacts else None
+    shows_mandates = user.has_perm("mandates.view_mandate")
+    # Only those who see contacts, their sessions or mandates have a caseload to switch: no
+    # query otherwise.
+    caseload = caseload_for(request) if shows_sessions or shows_contacts or shows_mandates else None
     context = {
         "section": "dashboard",
         "caseload": caseload,
@@ -68,6 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             meetings=user.has_perm("meetings.view_meeting"),
             sessions=shows_sessions,
             contacts=shows_contacts,
+            mandates=shows_mandates,
             case_manager_id=caseload.user_id if caseload and caseload.mine else None,
         ),
     }
