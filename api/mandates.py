@@ -80,6 +80,7 @@ class MandateDateField(serializers.DateField):
         return day
 
 
+@extend_schema_field(serializers.CharField())
 class MandateKindSlugField(serializers.SlugRelatedField):
     """A qualifying kind of meeting, by slug: an active kind, or one the mandate has already."""
 
@@ -98,6 +99,17 @@ class MandateKindSlugField(serializers.SlugRelatedField):
             return kinds.filter(is_active=True)
         own = mandate.kind_links.values("kind_id")
         return kinds.filter(is_active=True) | kinds.filter(pk__in=own)
+
+
+@extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+class MeetingIdsField(serializers.ManyRelatedField):
+    """Meetings by id (a list of UUIDs); an unknown or malformed one is a field error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        child = uuid_reference(
+            Meeting.objects.all(), error_messages={"does_not_exist": "No meeting has the id “{pk_value}”."}
+        )
+        super().__init__(child_relation=child, **kwargs)
 
 
 # --- Shapes ---------------------------------------------------------------------------------------
@@ -214,10 +226,7 @@ class MandateWriteSerializer(serializers.Serializer):
     meeting_kinds = MandateKindSlugField(
         many=True, required=False, help_text='Slugs of the kinds that qualify, such as ["aa", "na"].'
     )
-    meeting_ids = serializers.ManyRelatedField(
-        child_relation=uuid_reference(
-            Meeting.objects.all(), error_messages={"does_not_exist": "No meeting has the id “{pk_value}”."}
-        ),
+    meeting_ids = MeetingIdsField(
         source="meetings",
         required=False,
         help_text="Meetings that qualify by name. Both this and `meeting_kinds` empty: any meeting qualifies.",
