@@ -92,6 +92,12 @@ class MandateKindSlugField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(slug_field="slug", **kwargs)
 
+    def to_internal_value(self, data: object) -> MeetingKind:
+        # PostgreSQL cannot compare text holding NUL: refused here, not as a 500 from the query.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
     def get_queryset(self) -> QuerySet[MeetingKind]:
         kinds = MeetingKind.objects.all()
         mandate = self.root.instance if isinstance(self.root.instance, Mandate) else None
