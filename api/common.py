@@ -157,6 +157,8 @@ def document_shared_answers(result: dict, generator: object, request: object, pu
         "413": {"description": "The body is too large (`request_too_large`)."},
         "415": {"description": "The body is not `application/json` in UTF-8 (`unsupported_media_type`)."},
     }
+    components = result["components"]["schemas"]
+    type_nullable_refs(components, components)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -177,6 +179,22 @@ def document_shared_answers(result: dict, generator: object, request: object, pu
                 if status_code[:1] in ("4", "5") and "content" not in response:
                     response["content"] = copy.deepcopy(ERROR_CONTENT)
     return result
+
+
+def type_nullable_refs(schema: object, components: dict) -> None:
+    """A nullable nested object (`current: null` while no period runs) comes out of
+    drf-spectacular as `allOf: [$ref], nullable: true` without `type`, which OpenAPI 3.0 leaves
+    ambiguous (Redocly's nullable-type-sibling): give it the type of the schema it refers to."""
+    if isinstance(schema, dict):
+        if schema.get("nullable") and len(schema.get("allOf", ())) == 1 and "type" not in schema:
+            target = components.get(schema["allOf"][0].get("$ref", "").rsplit("/", 1)[-1], {})
+            if "type" in target:
+                schema["type"] = target["type"]
+        for value in schema.values():
+            type_nullable_refs(value, components)
+    elif isinstance(schema, list):
+        for value in schema:
+            type_nullable_refs(value, components)
 
 
 class Pagination(PageNumberPagination):

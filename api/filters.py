@@ -104,6 +104,9 @@ class CaseManagerField(django_filters.fields.forms.CharField):
 
 
 class CaseManagerFilter(django_filters.Filter):
+    """By case manager: `me` or a staff user's id, on `field_name` (the contact's `case_manager`
+    by default, `contact__case_manager` for a contact's records)."""
+
     field_class = CaseManagerField
 
     def filter(self, queryset: QuerySet, value: str | int | None) -> QuerySet:
@@ -111,7 +114,7 @@ class CaseManagerFilter(django_filters.Filter):
             return queryset
         if value == "me":
             value = self.parent.request.user.pk
-        return queryset.filter(case_manager=value)
+        return queryset.filter(**{self.field_name: value})
 
 
 class ContactFilter(django_filters.FilterSet):

@@ -137,6 +137,12 @@ class MeetingKindSlugField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(slug_field="slug", **kwargs)
 
+    def to_internal_value(self, data: object) -> MeetingKind:
+        # PostgreSQL cannot compare text holding NUL: refused here, not as a 500 from the query.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
     def get_queryset(self) -> MeetingKindQuerySet:
         meeting = self.root.instance if isinstance(self.root.instance, Meeting) else None
         return MeetingKind.objects.assignable_to(meeting)

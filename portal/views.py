@@ -28,6 +28,7 @@ from attendance.queries import with_attendance
 from attendance.windows import window
 from contacts.models import Contact
 from core.templatetags.staff import when
+from mandates.progress import progress_of
 from meetings.calendar import calendar_filename, meeting_calendar
 from meetings.models import Meeting
 from meetings.occurrences import next_occurrences, occurrence_on
@@ -383,4 +384,6 @@ def end_session(request: HttpRequest, contact: Contact, pk: str) -> HttpResponse
 def home(request: HttpRequest, contact: Contact) -> HttpResponse:
     sessions = with_attendance(Session.objects.filter(contact=contact).select_related("meeting"))
     sessions = sessions.order_by("-created_at")[:RECENT_SESSIONS]
-    return render(request, "attendee/home.html", {"contact": contact, "sessions": sessions})
+    # Each court order's progress, in the words GET /api/v1/me/mandates/ gives (mandates.progress).
+    context = {"contact": contact, "sessions": sessions, "mandates": progress_of(contact)}
+    return render(request, "attendee/home.html", context)

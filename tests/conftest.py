@@ -67,7 +67,13 @@ def attendee(db):
 # Every API test speaks as one of these. `staff` is a staff user with every model permission
 # the API needs (not a superuser), so permission checks are really exercised.
 
-API_MODELS = ("contacts.contact", "meetings.meeting", "attendance.session", "attendance.sessionevent")
+API_MODELS = (
+    "contacts.contact",
+    "meetings.meeting",
+    "attendance.session",
+    "attendance.sessionevent",
+    "mandates.mandate",
+)
 # "contacts.view_contact", "contacts.add_contact", ... for every API model.
 API_PERMISSIONS = tuple(
     f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"

@@ -661,3 +661,12 @@ def test_schema_documents_the_list_parameters_and_the_staff_only_fields(api_clie
     assert "/api/v1/meetings/qr/{qr_code}/" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/meetings/{id}/rotate-qr/"]
     assert "put" not in schema["paths"]["/api/v1/meetings/{id}/"]
+
+
+@pytest.mark.parametrize("slug", ["a\x00", 7, None])
+def test_a_kind_that_is_not_a_slug_is_a_400_on_every_database(staff_api, slug):
+    # PostgreSQL cannot compare text holding NUL: the field refuses it before any query.
+    meeting = MeetingFactory()
+    response = staff_api.patch(f"/api/v1/meetings/{meeting.pk}/", {"kinds": [slug]}, format="json")
+    assert response.status_code == 400, response.content
+    assert "kinds" in response.json()["errors"]

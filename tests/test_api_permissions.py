@@ -25,6 +25,9 @@ from django.utils import timezone
 
 from attendance.models import Session, SessionEvent, SessionStatus
 from contacts.models import Contact
+from mandates import services as mandates
+from mandates.models import Mandate, MandatePeriod
+from mandates.services import Terms
 from meetings.models import CancelledOccurrence, Meeting
 from meetings.services import cancel_occurrence
 from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction, PolicyVersion
@@ -64,6 +67,11 @@ class World:
         self.cancelled_date = first + dt.timedelta(weeks=1)
         self.next_date = first + dt.timedelta(weeks=2)
         cancel_occurrence(self.meeting, self.cancelled_date, "Venue closed")
+        # The attendee's court order, starting tomorrow: no period has passed, so it may be deleted.
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        terms = Terms("CR-1", 3, "week", tomorrow, tomorrow + dt.timedelta(days=27))
+        self.mandate = mandates.create(self.attendee, terms, by=None)
+        self.mandate_start = tomorrow
 
 
 def fix(world: World) -> dict:
@@ -94,6 +102,7 @@ class Request:
 SESSION = "sessions/{w.session.id}/"
 EVENT = "events/{w.event.id}/"
 FLAG = {"location_flag": "granted"}
+MANDATE = "mandates/{w.mandate.id}/"
 REQUESTS = {
     "revoke own token": Request("delete", "auth/token/"),
     "me": Request("get", "me/"),
@@ -144,6 +153,26 @@ REQUESTS = {
     "jurisdiction detail": Request("get", f"jurisdictions/{DEFAULT_JURISDICTION_ID}/"),
     "jurisdiction create": Request("post", "jurisdictions/", {"name": "Multnomah County Circuit Court"}),
     "policy version publish": Request("post", f"jurisdictions/{DEFAULT_JURISDICTION_ID}/versions/", {"notes": "x"}),
+    "mandates list": Request("get", "mandates/"),
+    "mandate create": Request(
+        "post",
+        "mandates/",
+        lambda w: {
+            "contact_id": w.contact.id,
+            "case_number": "CR-2",
+            "required_count": 1,
+            "period": "whole",
+            "starts_on": w.mandate_start,
+            "ends_on": w.mandate_start,
+        },
+    ),
+    "mandate detail": Request("get", MANDATE),
+    "mandate update": Request("patch", MANDATE, {"notes": "x"}),
+    "mandate end": Request("post", MANDATE + "end/", lambda w: {"last_day": w.mandate_start, "reason": "Dismissed"}),
+    "mandate delete": Request("delete", MANDATE),
+    "mandate compliance": Request("get", MANDATE + "compliance/"),
+    "contact compliance": Request("get", "contacts/{w.attendee.id}/compliance/"),
+    "my mandates": Request("get", "me/mandates/"),
     "schema": Request("get", "schema/", content_type="application/vnd.oai.openapi; charset=utf-8"),
 }
 
@@ -208,6 +237,18 @@ EXPECTED = {
     "jurisdiction detail":         (401, 403, 403,  200,  200,  200,  403),
     "jurisdiction create":         (401, 403, 403,  403,  403,  403,  403),
     "policy version publish":      (401, 403, 403,  403,  403,  403,  403),
+    # Court orders: staff with the mandates model permissions; the attendee reads their own
+    # progress at me/mandates/ only.
+    "mandates list":               (401, 403, 403,  200,  200,  403,  403),
+    "mandate create":              (401, 403, 403,  201,  403,  403,  403),
+    "mandate detail":              (401, 403, 403,  200,  200,  403,  403),
+    "mandate update":              (401, 403, 403,  200,  403,  403,  403),
+    # Ending early changes the mandate: the change permission.
+    "mandate end":                 (401, 403, 403,  200,  403,  403,  403),
+    "mandate delete":              (401, 403, 403,  204,  403,  403,  403),
+    "mandate compliance":          (401, 403, 403,  200,  200,  403,  403),
+    "contact compliance":          (401, 403, 403,  200,  200,  403,  403),
+    "my mandates":                 (401, 200, 200,  403,  403,  403,  403),
     "schema":                      (200, 200, 200,  200,  200,  200,  200),
 }
 # fmt: on
@@ -215,7 +256,17 @@ EXPECTED = {
 
 def stored() -> list[list[dict]]:
     """Every row an endpoint could change."""
-    models = (Contact, Meeting, CancelledOccurrence, Session, SessionEvent, Jurisdiction, PolicyVersion)
+    models = (
+        Contact,
+        Meeting,
+        CancelledOccurrence,
+        Session,
+        SessionEvent,
+        Jurisdiction,
+        PolicyVersion,
+        Mandate,
+        MandatePeriod,
+    )
     return [list(model.objects.order_by("pk").values()) for model in models]
 
 

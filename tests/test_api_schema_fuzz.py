@@ -47,6 +47,9 @@ from schemathesis.checks import (
 
 from access.models import ApiToken
 from attendance.models import SessionStatus
+from mandates.services import Terms
+from mandates.services import create as create_mandate
+from meetings.models import MeetingKind
 from policies.models import DEFAULT_JURISDICTION_ID
 from tests.factories import (
     PORTLAND,
@@ -134,12 +137,23 @@ def build_world(attendee) -> dict[str, list[str]]:
         SessionFactory(contact=attendee, meeting=meetings[2], status=SessionStatus.COMPLETED),
     ]
     events = [SessionEventFactory(session=sessions[1]), SessionEventFactory(session=sessions[4])]
+    # Court orders: the attendee's, one starting tomorrow (may be deleted) and one whose first
+    # week has passed (may not), and another contact's limited to AA meetings.
+    today = timezone.localdate()
+    orders = [
+        (attendee, Terms("CR-1", 3, "week", today + dt.timedelta(days=1), today + dt.timedelta(days=28))),
+        (attendee, Terms("CR-2", 12, "rolling", today - dt.timedelta(days=10), today + dt.timedelta(days=50), 30)),
+        (others[0], Terms("CR-3", 1, "month", today - dt.timedelta(days=40), today + dt.timedelta(days=40))),
+    ]
+    orders[2][1].kinds = [MeetingKind.objects.get(slug="aa")]
+    mandates = [create_mandate(contact, terms, by=None) for contact, terms in orders]
     return {
         "contacts": [str(contact.pk) for contact in [attendee, *others]],
         "meetings": [str(meeting.pk) for meeting in meetings],
         "sessions": [str(session.pk) for session in sessions],
         "events": [str(event.pk) for event in events],
         "jurisdictions": [DEFAULT_JURISDICTION_ID],
+        "mandates": [str(mandate.pk) for mandate in mandates],
         "qr_code": [meeting.qr_code for meeting in meetings],
         "email": [attendee.email],
         "password": [ATTENDEE_PASSWORD],
