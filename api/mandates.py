@@ -36,8 +36,8 @@ from api.meetings import StaffMayChange
 from contacts.models import Contact
 from mandates import services
 from mandates.models import Mandate, Period
-from mandates.progress import NextMeeting, Progress, Standing, progress_of, standings
-from mandates.queries import compliance_of, current_periods, status_filter, with_status
+from mandates.progress import NextMeeting, Progress, progress_of
+from mandates.queries import Standing, compliance_of, current_periods, standings, status_filter, with_status
 from mandates.services import MandateError, Terms
 from mandates.status import MandateStatus, PeriodStatus
 from meetings.models import Meeting, MeetingKind

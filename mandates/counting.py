@@ -28,6 +28,7 @@ from attendance.outcomes import Outcome
 from mandates.models import Mandate, MandatePeriod
 from mandates.periods import spans
 from mandates.status import behind_from
+from meetings.models import Meeting
 
 
 def moment_expression() -> Coalesce:
@@ -47,6 +48,19 @@ def qualifying(mandate: Mandate) -> Q:
     if kind_ids:
         rule |= Q(meeting__kind_assignments__kind_id__in=kind_ids)
     return rule
+
+
+def qualifies(meeting: Meeting, mandate: Mandate) -> bool:
+    """Whether sessions at `meeting` would count for `mandate`: `qualifying`'s rule, for a
+    meeting in hand (kind_links, meeting_links and the meeting's kind_assignments
+    prefetched)."""
+    kind_ids = {link.kind_id for link in mandate.kind_links.all()}
+    meeting_ids = {link.meeting_id for link in mandate.meeting_links.all()}
+    if not kind_ids and not meeting_ids:
+        return True
+    if meeting.pk in meeting_ids:
+        return True
+    return any(assignment.kind_id in kind_ids for assignment in meeting.kind_assignments.all())
 
 
 def counted_sessions(mandate: Mandate, using: str = DEFAULT_DB_ALIAS) -> QuerySet[Session]:

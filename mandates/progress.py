@@ -11,20 +11,18 @@ mandates.queries.compliance_of gives one mandate (tests/test_api_mandates.py com
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Value
-from django.db.models.fields import CharField
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import Session
 from contacts.models import Contact
-from mandates.counting import counted_sessions
+from mandates.counting import qualifies
 from mandates.models import Mandate, MandatePeriod, Period
 from mandates.queries import PeriodView, view_of, with_status
-from mandates.status import SEVERITY, MandateStatus, PeriodStatus, mandate_status
+from mandates.status import MandateStatus, PeriodStatus
 from meetings.models import Meeting
 from meetings.occurrences import Occurrence, occurrences
 from meetings.wording import clock
@@ -182,19 +180,6 @@ def phone_periods(mandates: Iterable[Mandate], now: dt.datetime) -> dict[str, Pe
     return found
 
 
-def qualifies(meeting: Meeting, mandate: Mandate) -> bool:
-    """Whether sessions at `meeting` would count for `mandate`: mandates.counting.qualifying's
-    rule, for a meeting in hand (kind_links, meeting_links and the meeting's kind_assignments
-    prefetched)."""
-    kind_ids = {link.kind_id for link in mandate.kind_links.all()}
-    meeting_ids = {link.meeting_id for link in mandate.meeting_links.all()}
-    if not kind_ids and not meeting_ids:
-        return True
-    if meeting.pk in meeting_ids:
-        return True
-    return any(assignment.kind_id in kind_ids for assignment in meeting.kind_assignments.all())
-
-
 def candidate_meetings(contact: Contact, mandates: list[Mandate]) -> list[Meeting]:
     """The active meetings the mandates name and the latest ones the contact went to (three
     queries: sessions, meetings with their kinds and cancellations)."""
@@ -237,60 +222,3 @@ def next_meetings(contact: Contact, mandates: list[Mandate], now: dt.datetime) -
         if best is not None:
             found[mandate.pk] = best
     return found
-
-
-# --- Every mandate of a contact ------------------------------------------------------------------
-
-
-@dataclass
-class Standing:
-    """A mandate's status, its periods (a rolling mandate: its worst window) with the sessions
-    counted in each, and its current period: mandates.queries.Compliance without the sessions."""
-
-    mandate: Mandate
-    status: MandateStatus
-    periods: list[PeriodView]
-    current: PeriodView | None
-
-
-def standings(mandates: list[Mandate], now: dt.datetime | None = None) -> list[Standing]:
-    """`mandates`' standings at `now` (kind_links and meeting_links prefetched): two queries
-    whatever their number, the periods and the counted sessions of all of them (a UNION of each
-    mandate's mandates.counting.counted_sessions)."""
-    now = now or timezone.now()
-    if not mandates:
-        return []
-    periods: dict[str, list[PeriodView]] = defaultdict(list)
-    rows = MandatePeriod.objects.filter(mandate_id__in=[mandate.pk for mandate in mandates])
-    for period in rows.order_by("mandate_id", "number"):
-        periods[period.mandate_id].append(view_of(period, now))
-    counted = [
-        counted_sessions(mandate)
-        .order_by()
-        .annotate(for_mandate=Value(str(mandate.pk), output_field=CharField()))
-        .values_list("for_mandate", "pk", "moment")
-        for mandate in mandates
-    ]
-    moments: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for mandate_id, session_id, moment in counted[0].union(*counted[1:], all=True):
-        moments[str(mandate_id)].append((moment, str(session_id)))
-    return [_standing(mandate, periods[mandate.pk], sorted(moments[str(mandate.pk)]), now) for mandate in mandates]
-
-
-def _standing(
-    mandate: Mandate, periods: list[PeriodView], moments: list[tuple[dt.datetime, str]], now: dt.datetime
-) -> Standing:
-    # As mandates.queries.compliance_of assembles its answer.
-    for period in periods:
-        period.session_ids = [pk for moment, pk in moments if period.starts_at <= moment < period.ends_at]
-    ended = bool(periods) and now >= periods[-1].ends_at
-    status = mandate_status([period.status for period in periods], ended)
-    running = [period for period in periods if period.starts_at <= now < period.ends_at]
-    current = min(running, key=lambda period: (SEVERITY[period.status], period.ends_at), default=None)
-    shown = periods
-    if mandate.period == Period.ROLLING and periods:
-        started = [period for period in periods if period.status != PeriodStatus.UPCOMING] or periods[:1]
-        shown = [
-            min(started, key=lambda period: (SEVERITY[period.status], period.attended - period.required, period.number))
-        ]
-    return Standing(mandate, status, shown, current)

@@ -6,6 +6,7 @@ comparisons (`with_status`), and a page's current periods are one more query
 (`current_periods`)."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -156,20 +157,7 @@ def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Complianc
     now = now or timezone.now()
     periods = [view_of(period, now) for period in mandate.periods.order_by("number")]
     counted = list(counted_sessions(mandate).select_related("meeting"))
-    moments = [(session.moment, session.pk) for session in counted]
-    for period in periods:
-        period.session_ids = [pk for moment, pk in moments if period.starts_at <= moment < period.ends_at]
-    statuses = [period.status for period in periods]
-    ended = bool(periods) and now >= periods[-1].ends_at
-    status = mandate_status(statuses, ended)
-    running = [period for period in periods if period.starts_at <= now < period.ends_at]
-    current = min(running, key=lambda period: (SEVERITY[period.status], period.ends_at), default=None)
-    shown = periods
-    if mandate.period == Period.ROLLING and periods:
-        started = [period for period in periods if period.status != PeriodStatus.UPCOMING] or periods[:1]
-        shown = [
-            min(started, key=lambda period: (SEVERITY[period.status], period.attended - period.required, period.number))
-        ]
+    found = _standing(mandate, periods, [(session.moment, session.pk) for session in counted], now)
     counted_ids = {session.pk for session in counted}
     others = []
     if periods:
@@ -184,4 +172,58 @@ def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Complianc
             .order_by("created_at")
             if session.pk not in counted_ids
         ]
-    return Compliance(mandate, status, shown, current, counted, others, now)
+    return Compliance(mandate, found.status, found.periods, found.current, counted, others, now)
+
+
+@dataclass
+class Standing:
+    """A mandate's status, its periods (a rolling mandate: its worst window) with the sessions
+    counted in each, and its current period: mandates.queries.Compliance without the sessions."""
+
+    mandate: Mandate
+    status: MandateStatus
+    periods: list[PeriodView]
+    current: PeriodView | None
+
+
+def standings(mandates: list[Mandate], now: dt.datetime | None = None) -> list[Standing]:
+    """`mandates`' standings at `now` (kind_links and meeting_links prefetched): two queries
+    whatever their number, the periods and the counted sessions of all of them (a UNION of each
+    mandate's mandates.counting.counted_sessions)."""
+    now = now or timezone.now()
+    if not mandates:
+        return []
+    periods: dict[str, list[PeriodView]] = defaultdict(list)
+    rows = MandatePeriod.objects.filter(mandate_id__in=[mandate.pk for mandate in mandates])
+    for period in rows.order_by("mandate_id", "number"):
+        periods[period.mandate_id].append(view_of(period, now))
+    counted = [
+        counted_sessions(mandate)
+        .order_by()
+        .annotate(for_mandate=Value(str(mandate.pk), output_field=CharField()))
+        .values_list("for_mandate", "pk", "moment")
+        for mandate in mandates
+    ]
+    moments: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for mandate_id, session_id, moment in counted[0].union(*counted[1:], all=True):
+        moments[str(mandate_id)].append((moment, str(session_id)))
+    return [_standing(mandate, periods[mandate.pk], sorted(moments[str(mandate.pk)]), now) for mandate in mandates]
+
+
+def _standing(
+    mandate: Mandate, periods: list[PeriodView], moments: list[tuple[dt.datetime, str]], now: dt.datetime
+) -> Standing:
+    # The one assembly of a mandate's answer, for compliance_of and standings alike.
+    for period in periods:
+        period.session_ids = [pk for moment, pk in moments if period.starts_at <= moment < period.ends_at]
+    ended = bool(periods) and now >= periods[-1].ends_at
+    status = mandate_status([period.status for period in periods], ended)
+    running = [period for period in periods if period.starts_at <= now < period.ends_at]
+    current = min(running, key=lambda period: (SEVERITY[period.status], period.ends_at), default=None)
+    shown = periods
+    if mandate.period == Period.ROLLING and periods:
+        started = [period for period in periods if period.status != PeriodStatus.UPCOMING] or periods[:1]
+        shown = [
+            min(started, key=lambda period: (SEVERITY[period.status], period.attended - period.required, period.number))
+        ]
+    return Standing(mandate, status, shown, current)

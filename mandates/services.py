@@ -3,7 +3,8 @@ the API parse input and call these; each checks the rules, writes in one transac
 rebuilds the mandate's periods (mandates.counting).
 
 Errors are MandateError with a stable `code` and the `field` at fault:
-- `invalid_count` (required_count below 1), `invalid_dates` (ends_on before starts_on),
+- `invalid_count` (required_count below 1), `invalid_dates` (ends_on before starts_on, or a
+  date outside EARLIEST..LATEST),
   `too_long` (more than periods.MAX_DAYS days), `rolling_days_required`,
   `rolling_days_not_allowed` (given for another period), `window_too_long` (a rolling window
   longer than the mandate);
@@ -28,6 +29,11 @@ from mandates.models import Mandate, MandateKind, MandateMeeting, MandatePeriod,
 from mandates.periods import MAX_DAYS
 from meetings.models import Meeting, MeetingKind
 from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
+
+# The dates an order may name: wide of any real one, and far enough from the calendar's ends that
+# a period's end (the midnight after its last day) is always a date.
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(2999, 12, 31)
 
 
 class MandateError(DomainError):
@@ -63,24 +69,36 @@ def check(terms: Terms) -> None:
         raise MandateError("invalid_count", "At least one meeting must be required.", "required_count")
     if terms.period not in Period.values:
         raise MandateError("invalid_period", f"The period must be one of {', '.join(Period.values)}.", "period")
+    days = _check_dates(terms)
+    _check_window(terms, days)
+
+
+def _check_dates(terms: Terms) -> int:
+    """The order's length in days, once its dates are possible."""
+    for name in ("starts_on", "ends_on"):
+        if not EARLIEST <= getattr(terms, name) <= LATEST:
+            raise MandateError("invalid_dates", f"Give a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}.", name)
     if terms.ends_on < terms.starts_on:
         raise MandateError("invalid_dates", "The mandate cannot end before it starts.", "ends_on")
     days = (terms.ends_on - terms.starts_on).days + 1
     if days > MAX_DAYS:
         raise MandateError("too_long", f"A mandate may run at most {MAX_DAYS} days.", "ends_on")
-    if terms.period == Period.ROLLING:
-        if not terms.rolling_days or terms.rolling_days < 1:
-            raise MandateError(
-                "rolling_days_required", "A rolling requirement needs its number of days.", "rolling_days"
-            )
-        if terms.rolling_days > days:
-            raise MandateError(
-                "window_too_long",
-                f"The window ({terms.rolling_days} days) is longer than the mandate ({days} days).",
-                "rolling_days",
-            )
-    elif terms.rolling_days is not None:
-        raise MandateError("rolling_days_not_allowed", "Days apply only to a rolling requirement.", "rolling_days")
+    return days
+
+
+def _check_window(terms: Terms, days: int) -> None:
+    if terms.period != Period.ROLLING:
+        if terms.rolling_days is not None:
+            raise MandateError("rolling_days_not_allowed", "Days apply only to a rolling requirement.", "rolling_days")
+        return
+    if not terms.rolling_days or terms.rolling_days < 1:
+        raise MandateError("rolling_days_required", "A rolling requirement needs its number of days.", "rolling_days")
+    if terms.rolling_days > days:
+        raise MandateError(
+            "window_too_long",
+            f"The window ({terms.rolling_days} days) is longer than the mandate ({days} days).",
+            "rolling_days",
+        )
 
 
 def create(contact: Contact, terms: Terms, *, by: AbstractBaseUser | None) -> Mandate:
@@ -138,11 +156,16 @@ def end_early(mandate: Mandate, *, last_day: dt.date, reason: str, by: AbstractB
     return locked
 
 
+def a_period_has_passed(mandate: Mandate, now: dt.datetime | None = None) -> bool:
+    """Whether one of `mandate`'s periods has ended by `now`: from then on it is never deleted."""
+    return MandatePeriod.objects.filter(mandate=mandate, ends_at__lte=now or timezone.now()).exists()
+
+
 def delete(mandate: Mandate, *, by: AbstractBaseUser) -> None:
     """Remove a mandate entered by mistake: only while none of its periods has ended."""
     with transaction.atomic():
         locked = Mandate.objects.select_for_update().get(pk=mandate.pk)
-        if MandatePeriod.objects.filter(mandate=locked, ends_at__lte=timezone.now()).exists():
+        if a_period_has_passed(locked):
             raise MandateError(
                 "period_passed", "A period of this mandate has passed: end it early instead of deleting it."
             )

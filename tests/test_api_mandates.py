@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from access.models import ApiToken
 from mandates.models import Mandate
-from mandates.progress import standings
-from mandates.queries import compliance_of
+from mandates.queries import compliance_of, standings
 from meetings.models import MeetingKind
 from tests.conftest import bearer_client, staff_api_with
 from tests.factories import ContactFactory, MeetingFactory, StaffUserFactory
@@ -441,7 +440,7 @@ def test_a_contacts_compliance_is_every_mandate_in_fixed_queries(keeper, hope, c
 
 
 def test_standings_agree_with_compliance_of(keeper, hope, court):  # noqa: F811
-    """The bulk answer and the one-mandate answer are the same (mandates.progress.standings)."""
+    """The bulk answer and the one-mandate answer are the same (mandates.queries.standings)."""
     ben = ContactFactory(consenting=True)
     with time_machine.travel(pst(1, 8), tick=False):
         terms = {"jurisdiction_id": str(court.pk), "starts_on": "2026-12-01", "ends_on": "2026-12-30"}

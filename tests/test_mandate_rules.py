@@ -192,6 +192,9 @@ class TestTheOrdersTerms:
             ({"rolling_days": 7}, "rolling_days_not_allowed", "rolling_days"),
             ({"ends_on": D(2026, 12, 1) + dt.timedelta(days=MAX_DAYS)}, "too_long", "ends_on"),
             ({"case_number": "  "}, "invalid_case_number", "case_number"),
+            ({"starts_on": D(9999, 12, 1), "ends_on": D(9999, 12, 31)}, "invalid_dates", "starts_on"),
+            ({"starts_on": D(2999, 12, 1), "ends_on": D(3000, 1, 1)}, "invalid_dates", "ends_on"),
+            ({"starts_on": D(1969, 12, 31)}, "invalid_dates", "starts_on"),
         ],
     )
     def test_a_bad_combination_is_refused_naming_the_field(self, staff, changes, code, field):
@@ -204,7 +207,8 @@ class TestTheOrdersTerms:
         services.create(ContactFactory(), terms(required_count=1, ends_on=D(2026, 12, 1)), by=staff)
         services.create(ContactFactory(), terms(period="rolling", rolling_days=28), by=staff)
         services.create(ContactFactory(), terms(ends_on=D(2026, 12, 1) + dt.timedelta(days=MAX_DAYS - 1)), by=staff)
-        assert Mandate.objects.count() == 3
+        services.create(ContactFactory(), terms(starts_on=D(2999, 12, 25), ends_on=D(2999, 12, 31)), by=staff)
+        assert Mandate.objects.count() == 4
 
     def test_periods_are_counted_in_the_courts_zone(self, staff, court):
         mandate = services.create(ContactFactory(), terms(jurisdiction=court), by=staff)

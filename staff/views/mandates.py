@@ -22,7 +22,7 @@ from core.history import changes_for
 from core.pagination import CappedPaginator
 from mandates import services
 from mandates.counting import qualifying
-from mandates.models import Mandate, MandatePeriod, Period
+from mandates.models import Mandate, Period
 from mandates.queries import PeriodView, compliance_of, current_periods, with_status
 from mandates.services import MandateError
 from staff.caseloads import caseload_for
@@ -149,10 +149,6 @@ def _get_mandate(pk: str) -> Mandate:
     return get_object_or_404(queryset.prefetch_related("kind_links__kind", "meeting_links__meeting"), pk=pk)
 
 
-def a_period_has_passed(mandate: Mandate, now: dt.datetime) -> bool:
-    return MandatePeriod.objects.filter(mandate=mandate, ends_at__lte=now).exists()
-
-
 @require_safe
 @staff_view(VIEW)
 def mandate_detail(request: HttpRequest, pk: str) -> HttpResponse:
@@ -174,7 +170,7 @@ def mandate_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "qualifying": qualifying_in_words(mandate),
         "counted": [(session, moments[session.pk]) for session in compliance.counted],
         "not_counted": why_not_counted(compliance.not_counted, mandate),
-        "may_delete": request.user.has_perm(DELETE) and not a_period_has_passed(mandate, now),
+        "may_delete": request.user.has_perm(DELETE) and not services.a_period_has_passed(mandate, now),
         "changes": changes_for(mandate),
     }
     return render(request, "mandates/detail.html", context)
@@ -249,7 +245,7 @@ def mandate_delete(request: HttpRequest, pk: str) -> HttpResponse:
     """Deleting is for a mandate entered by mistake: refused once a period has passed (the page
     then offers ending it early)."""
     mandate = _get_mandate(pk)
-    passed = a_period_has_passed(mandate, timezone.now())
+    passed = services.a_period_has_passed(mandate, timezone.now())
     if request.method == "POST" and not passed:
         try:
             services.delete(mandate, by=request.user)
