@@ -23,16 +23,21 @@ the SHA-256 of those bytes, in lowercase hex. Its top-level keys:
     effective_from, rules [{name, label, meaning, value}]}].
 """
 
+import base64
 import datetime as dt
 import hashlib
 import json
+import mimetypes
 import secrets
 import zoneinfo
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import EventType, Session, SessionEvent
@@ -41,6 +46,8 @@ from attendance.reports import Period as Days
 from attendance.reports import ReportRow, iter_report_rows
 from attendance.services import verdict_of
 from core.errors import DomainError
+from core.links import public_url
+from core.qr import SVG_DECLARATION, render_qr_svg
 from mandates.models import CourtReport, Mandate
 from mandates.queries import compliance_of
 from mandates.status import MandateStatus, PeriodStatus
@@ -457,6 +464,40 @@ class Document:
 
 def document(report: CourtReport) -> Document:
     return Document(report, json.loads(report.content))
+
+
+def verification_url(report: CourtReport, request: HttpRequest | None = None) -> str:
+    """The public address that confirms the report (core.links.public_url)."""
+    return public_url(reverse("attendee:verify_report", args=[report.number]), request)
+
+
+def logo_data_uri() -> str | None:
+    """REPORT_LOGO_PATH embedded as a data: URI, or None without a logo."""
+    if not settings.REPORT_LOGO_PATH:
+        return None
+    path = Path(settings.REPORT_LOGO_PATH)
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of `url` as an SVG data: URI, for an <img> sized by CSS on screen and on paper
+    (the site's policy allows data: images; an inline <svg> keeps its own size in WeasyPrint)."""
+    svg = SVG_DECLARATION + render_qr_svg(url)
+    return f"data:image/svg+xml;base64,{base64.b64encode(svg.encode('utf-8')).decode('ascii')}"
+
+
+def document_context(report: CourtReport, request: HttpRequest | None = None) -> dict[str, Any]:
+    """What the report's templates need: the document, its verification address and QR code,
+    and the letterhead's logo."""
+    url = verification_url(report, request)
+    return {
+        "doc": document(report),
+        "report": report,
+        "verify_url": url,
+        "qr_data_uri": qr_data_uri(url),
+        "logo": logo_data_uri(),
+    }
 
 
 def matches(report: CourtReport) -> bool:

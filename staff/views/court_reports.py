@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.csv_files import Cell, csv_file
 from core.decorators import staff_view
-from mandates.court_report import ReportError, default_dates, document, issue
+from mandates.court_report import ReportError, default_dates, document, document_context, issue
 from mandates.models import CourtReport, Mandate
-from mandates.pdf import document_context, render_pdf
 
 VIEW_MANDATE, ISSUE, VIEW = "mandates.view_mandate", "mandates.add_courtreport", "mandates.view_courtreport"
 
@@ -81,6 +80,9 @@ def report_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_safe
 @staff_view(VIEW)
 def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    # Here only: WeasyPrint loads pango when imported (mandates/pdf.py).
+    from mandates.pdf import render_pdf
+
     report = _report(number)
     response = HttpResponse(render_pdf(report, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{report.number}.pdf"'
