@@ -455,11 +455,71 @@ class Document:
             p | {"starts_on": dt.date.fromisoformat(p["starts_on"]), "ends_on": dt.date.fromisoformat(p["ends_on"])}
             for p in content["periods"]
         ]
-        moments = ("scheduled_start", "scheduled_end", "check_in", "check_out", "ended")
-        self.sessions = [
-            s | {key: _parse(s[key]) for key in moments} | {"date": dt.date.fromisoformat(s["date"])}
-            for s in content["sessions"]
-        ]
+        self.sessions = [_session_lines(s) for s in content["sessions"]]
+        self.zones = sorted({s["time_zone"] for s in content["sessions"]})
+
+
+EN_DASH = "\u2013"
+MOMENTS = ("scheduled_start", "scheduled_end", "check_in", "check_out", "ended")
+
+
+def _clock(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo, abbreviation: bool = True) -> str:
+    """19:02 PST: the time of day where the meeting is, with its zone's abbreviation."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M} {local.tzname()}" if abbreviation else f"{local:%H:%M}"
+
+
+def _span(start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """ "19:00-20:30 PST" (with an en dash); both abbreviations when they differ (across a change
+    of clocks)."""
+    same = start.astimezone(zone).tzname() == end.astimezone(zone).tzname()
+    return f"{_clock(start, zone, abbreviation=not same)}{EN_DASH}{_clock(end, zone)}"
+
+
+def _attendance(s: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
+    """The check-in and check-out: "19:02-20:30 PST", "19:02 PST, ended 21:00 PST"."""
+    check_in, check_out, ended = s["check_in"], s["check_out"], s["ended"]
+    if check_in is None:
+        return "No check-in" + (f", ended {_clock(ended, zone)}" if ended else "")
+    if check_out is not None:
+        return _span(check_in, check_out, zone)
+    if ended is not None:
+        return f"{_clock(check_in, zone)}, ended {_clock(ended, zone)}"
+    return f"{_clock(check_in, zone)}, no check-out"
+
+
+def _session_lines(stored: dict[str, Any]) -> dict[str, Any]:
+    """One stored session with its moments as datetimes and its cells as the documents print
+    them, computed once here rather than by template filters (a year has hundreds of rows)."""
+    s = stored | {key: _parse(stored[key]) for key in MOMENTS} | {"date": dt.date.fromisoformat(stored["date"])}
+    zone = zoneinfo.ZoneInfo(s["time_zone"])
+    start, end = s["scheduled_start"], s["scheduled_end"]
+    if start is None:
+        scheduled = "No set time"
+    elif end is None:
+        scheduled = _clock(start, zone)
+    else:
+        scheduled = _span(start, end, zone)
+    minutes = "—" if s["minutes_attended"] is None else str(s["minutes_attended"])
+    if s["minutes_scheduled"]:
+        minutes += f" of {s['minutes_scheduled']}"
+    outcome = s["outcome_label"] + (": " + "; ".join(s["reasons"]) if s["reasons"] else "")
+    if s["counts"]:
+        outcome += f"; counts (period {s['period']})" if s["period"] else "; counts"
+    else:
+        outcome += "; not a qualifying meeting" if s["outcome"] == Outcome.ATTENDED else "; does not count"
+    distance = "—" if s["distance_m"] is None else f"{s['distance_m']} m"
+    accuracy = "" if s["accuracy_m"] is None else f" ±{s['accuracy_m']} m"
+    return s | {
+        "day_text": f"{s['date']:%-d %b %Y}",
+        "scheduled_text": scheduled,
+        "attendance_text": _attendance(s, zone),
+        "minutes_text": minutes,
+        "outcome_text": outcome,
+        "position_text": distance + accuracy,
+    }
 
 
 def document(report: CourtReport) -> Document:
