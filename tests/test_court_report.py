@@ -440,3 +440,26 @@ def test_the_limit_ends_with_its_window(issued, client, settings):
         assert client.get(reverse("attendee:verify_report", args=[issued.number])).status_code == 429
     with time_machine.travel(pst(30, 9) + dt.timedelta(seconds=settings.REPORT_VERIFY_WINDOW_SECONDS), tick=False):
         assert client.get(reverse("attendee:verify_report", args=[issued.number])).status_code == 200
+
+
+# --- Hostile addresses ---------------------------------------------------------------------------
+
+HOSTILE = ["%00", "a%00b", "%ED%A0%80", "%C0%80", "%FF%FE", "%F0%9F%92%A9", "9" * 23, "x" * 2000, "..%2F..%2Fetc"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_numbers_and_ids_answer_4xx(value, client, case_manager, no_errors_logged):
+    client.force_login(case_manager)
+    staff_paths = [
+        f"/mandates/{value}/report/",
+        f"/mandates/reports/{value}/",
+        f"/mandates/reports/{value}.pdf",
+        f"/mandates/reports/{value}.csv",
+    ]
+    for path in staff_paths:
+        assert client.get(path).status_code in (400, 404), path
+    response = client.post(f"/mandates/{value}/report/issue/", {"covers_from": "2026-12-01", "covers_to": "2026-12-02"})
+    assert response.status_code in (400, 404)
+    client.logout()
+    assert client.get(f"/verify/{value}/").status_code in (400, 404)
+    assert client.get("/verify/", {"number": value}).status_code in (302, 400)
