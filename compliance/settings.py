@@ -348,4 +348,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint (court report PDFs) logs every step and page at INFO: only its warnings.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -10,7 +10,6 @@ libharfbuzz-subset0: import this module only where a PDF is drawn, so that the r
 site runs on a machine without them.
 """
 
-import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,9 +21,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from mandates.court_report import document_context
 from mandates.models import CourtReport
-
-# WeasyPrint logs each step and page at INFO: a line per page of every report in the site's log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 STYLESHEETS = ("css/court-report.css", "css/court-report-print.css")
 
