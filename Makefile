@@ -15,7 +15,7 @@ SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint format check clean chromium bench bench-small openapi-lint-tools lint-openapi
+.PHONY: run test setup setup-dev lint format check clean chromium pdf-tools bench bench-small openapi-lint-tools lint-openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,16 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 		echo "Chromium is not installed and could not be: the browser tests will be skipped."
 
-test: setup-dev chromium openapi-lint-tools
+# The court report's PDF (WeasyPrint) needs pango, HarfBuzz's subsetter and fonts; its tests read
+# it back with poppler-utils. Install what is missing when we can (as root), else say so.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+pdf-tools:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) ; } || \
+		echo "Not installed, and could not be: $$missing (court report PDFs need them)."
+
+test: setup-dev chromium pdf-tools openapi-lint-tools
 	$(BIN)/pytest
 
 lint: setup-dev

@@ -323,6 +323,22 @@ SPECTACULAR_SETTINGS = {
 # How long an attendee's API token lasts before they must sign in again.
 CONTACT_TOKEN_LIFETIME = dt.timedelta(days=env.int("CONTACT_TOKEN_LIFETIME_DAYS", default=30))
 
+# The court report's letterhead (mandates/court_report.py): the agency that issues it, as the
+# court knows it. REPORT_LOGO_PATH, optional, is a PNG, JPEG or SVG file on this server, embedded
+# in the document (nothing is fetched when a report is drawn).
+REPORT_AGENCY_NAME = env.str("REPORT_AGENCY_NAME", default="Verified Compliance").strip()
+REPORT_AGENCY_ADDRESS = env.str("REPORT_AGENCY_ADDRESS", default="").strip()
+REPORT_AGENCY_PHONE = env.str("REPORT_AGENCY_PHONE", default="").strip()
+REPORT_LOGO_PATH = env.str("REPORT_LOGO_PATH", default="").strip()
+if REPORT_LOGO_PATH and not Path(REPORT_LOGO_PATH).is_file():
+    raise ImproperlyConfigured(f"REPORT_LOGO_PATH is not a file: {REPORT_LOGO_PATH!r}.")
+if not REPORT_AGENCY_NAME:
+    raise ImproperlyConfigured("REPORT_AGENCY_NAME must not be empty: it heads every court report.")
+# Public report verification (/verify/<number>/): lookups allowed per client address per window,
+# so that report numbers cannot be guessed by trying many.
+REPORT_VERIFY_LOOKUPS = env.int("REPORT_VERIFY_LOOKUPS", default=20)
+REPORT_VERIFY_WINDOW_SECONDS = env.int("REPORT_VERIFY_WINDOW_SECONDS", default=10 * 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -332,4 +348,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint (court report PDFs) logs every step and page at INFO: only its warnings.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
