@@ -20,11 +20,14 @@ from django.utils import timezone
 from attendance.models import Session, SessionStatus
 from contacts.models import Contact
 from contacts.setup_links import make_set_password_link
+from mandates import court_report
+from mandates import services as mandates
+from mandates.models import CourtReport, Mandate
 from meetings.models import Meeting, MeetingKind
 from policies.models import Jurisdiction
 from policies.services import publish
 from tests.conftest import sign_in_attendee
-from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory
+from tests.factories import PORTLAND, ContactFactory, MeetingFactory, SessionFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +51,25 @@ class World:
     def __post_init__(self) -> None:
         self.session: Session = SessionFactory(contact=self.contact, meeting=self.meeting, status=SessionStatus.ACTIVE)
         publish(self.jurisdiction, {})
+        keeper = StaffUserFactory()
+        today = timezone.localdate()
+        # Starting tomorrow, so that no period has passed and it may still be deleted.
+        self.mandate: Mandate = mandates.create(
+            self.contact, mandate_terms(today + dt.timedelta(days=1), today + dt.timedelta(days=28)), by=keeper
+        )
+        # Running since a month ago, with a report issued for it.
+        self.running_mandate: Mandate = mandates.create(
+            self.other_contact, mandate_terms(today - dt.timedelta(days=30), today + dt.timedelta(days=30)), by=keeper
+        )
+        self.report: CourtReport = court_report.issue(
+            self.running_mandate, today - dt.timedelta(days=30), today, by=keeper
+        )
+
+
+def mandate_terms(starts_on: dt.date, ends_on: dt.date) -> mandates.Terms:
+    return mandates.Terms(
+        case_number="CR-2026-0042", required_count=3, period="week", starts_on=starts_on, ends_on=ends_on
+    )
 
 
 # --- Staff pages -------------------------------------------------------------------------------
@@ -76,6 +98,9 @@ VIEW_EVENT = "attendance.view_sessionevent"
 VIEW_JURISDICTION, ADD_JURISDICTION = "policies.view_jurisdiction", "policies.add_jurisdiction"
 CHANGE_JURISDICTION, PUBLISH = "policies.change_jurisdiction", "policies.add_policyversion"
 OPEN_AT_DESTINATION = (VIEW_CONTACT, VIEW_SESSION, CHANGE_SESSION)
+VIEW_MANDATE, ADD_MANDATE = "mandates.view_mandate", "mandates.add_mandate"
+CHANGE_MANDATE, DELETE_MANDATE = "mandates.change_mandate", "mandates.delete_mandate"
+ISSUE_REPORT, VIEW_REPORT = "mandates.add_courtreport", "mandates.view_courtreport"
 VIEW_KIND, ADD_KIND, CHANGE_KIND = (
     "meetings.view_meetingkind",
     "meetings.add_meetingkind",
@@ -107,6 +132,31 @@ def jurisdiction(w: World) -> list:
 
 def other_contact(w: World) -> list:
     return [w.other_contact.pk]
+
+
+def mandate(w: World) -> list:
+    return [w.mandate.pk]
+
+
+def running_mandate(w: World) -> list:
+    return [w.running_mandate.pk]
+
+
+def report(w: World) -> list:
+    return [w.report.number]
+
+
+def mandate_form(w: World) -> dict:
+    """A valid mandate form for the world's contact, as a browser posts it."""
+    today = timezone.localdate()
+    return {
+        "case_number": "CR-2026-0099",
+        "jurisdiction": w.jurisdiction.pk,
+        "required_count": "2",
+        "period": "week",
+        "starts_on": (today + dt.timedelta(days=2)).isoformat(),
+        "ends_on": (today + dt.timedelta(days=30)).isoformat(),
+    }
 
 
 # A destination staff approve, as the contact page's form posts it.
@@ -243,6 +293,38 @@ STAFF_PAGES = [
     StaffPage("policies:publish", (VIEW_JURISDICTION, PUBLISH), args=jurisdiction),
     # Incomplete: the form again, nothing published.
     StaffPage("policies:publish", (VIEW_JURISDICTION, PUBLISH), "post", args=jurisdiction, data={"notes": "x"}),
+    StaffPage("mandates:list", (VIEW_MANDATE,)),
+    StaffPage("mandates:detail", (VIEW_MANDATE,), args=mandate),
+    # Without a contact to give it to, the request is malformed.
+    StaffPage("mandates:create", (VIEW_MANDATE, ADD_MANDATE), allowed_status=400),
+    StaffPage("mandates:create", (VIEW_MANDATE, ADD_MANDATE), data=lambda w: {"contact": w.contact.pk}),
+    StaffPage("mandates:edit", (VIEW_MANDATE, CHANGE_MANDATE), args=mandate),
+    StaffPage(
+        "mandates:edit", (VIEW_MANDATE, CHANGE_MANDATE), "post", args=mandate, data=mandate_form, allowed_status=302
+    ),
+    StaffPage("mandates:end", (VIEW_MANDATE, CHANGE_MANDATE), args=running_mandate),
+    StaffPage(
+        "mandates:end",
+        (VIEW_MANDATE, CHANGE_MANDATE),
+        "post",
+        args=running_mandate,
+        data={"ended_on": timezone.localdate().isoformat(), "reason": "Case transferred"},
+        allowed_status=302,
+    ),
+    StaffPage("mandates:delete", (VIEW_MANDATE, DELETE_MANDATE), args=mandate),
+    StaffPage("mandates:delete", (VIEW_MANDATE, DELETE_MANDATE), "post", args=mandate, allowed_status=302),
+    StaffPage("mandates:report", (VIEW_MANDATE, ISSUE_REPORT), args=running_mandate),
+    StaffPage(
+        "mandates:issue_report",
+        (VIEW_MANDATE, ISSUE_REPORT),
+        "post",
+        args=running_mandate,
+        data=lambda w: {"covers_from": w.running_mandate.starts_on.isoformat(), "covers_to": timezone.localdate()},
+        allowed_status=302,
+    ),
+    StaffPage("mandates:report_detail", (VIEW_REPORT,), args=report),
+    StaffPage("mandates:report_pdf", (VIEW_REPORT,), args=report),
+    StaffPage("mandates:report_csv", (VIEW_REPORT,), args=report),
 ]
 
 
@@ -317,6 +399,8 @@ PAGES = {
     "attendee:consent": Page("get"),
     "attendee:withdraw_consent": Page("get"),
     "attendee:end_session": Page("post", session),
+    "attendee:verify": Page("get"),
+    "attendee:verify_report": Page("get", report),
 }
 
 SIGN_IN = Redirect("/attendee/sign-in/")
@@ -341,6 +425,9 @@ EXPECTED = {
     "attendee:meeting_as_printed": (200,           200,           200),
     # An active meeting's calendar: its public part, by the meeting's id (not its QR code).
     "attendee:meeting_calendar":   (200,           200,           200),
+    # Whether a court report was issued: for a clerk holding the paper, without an account.
+    "attendee:verify":             (200,           200,           200),
+    "attendee:verify_report":      (200,           200,           200),
     # For a signed-in staff member (signing out always ends at the sign-in page).
     "logout":                      (STAFF_SIGN_IN, STAFF_SIGN_IN, STAFF_SIGN_IN),
     "password_change":             (STAFF_SIGN_IN, STAFF_SIGN_IN, 200),
@@ -379,7 +466,7 @@ def test_attendee_and_public_pages(name, visitor, client, api_staff_user):
 
 # --- Every page is in a table -------------------------------------------------------------------
 
-STAFF_NAMESPACES = {"contacts", "meetings", "attendance", "policies"}
+STAFF_NAMESPACES = {"contacts", "meetings", "attendance", "policies", "mandates"}
 
 
 def site_route_names() -> set[str]:
