@@ -25,6 +25,12 @@ short a stay; a check-out away from the place; no check-out, closed by the stale
 events the phone sent over an hour late), each stated with its definition and checked against
 the service's judgement. One check-in before the window opens is refused and kept as a refused
 attempt, sent through the phone page's service (record_at_meeting) once the rest is committed.
+
+A case manager (a staff user without a password: an administrator sets one) has every contact
+with consent on her caseload, and entered their court orders (MANDATES) through
+mandates.services.create, with the clock at the morning before each starts: one mandate in each
+status (compliant, at risk, non-compliant, completed) and, between them, periods in each status,
+from the sessions above; their dates are days from the first run where the court keeps time.
 """
 
 import datetime as dt
