@@ -115,7 +115,7 @@ def _targets(results: dict) -> list[str]:
 def _mandate_targets(results: dict) -> list[str]:
     """Issue 18's targets: each measured query of bench/mandates.py (section "Mandates at scale")."""
     return [
-        f"| Mandates: {row['label']}: under {row['target_ms']} ms, at most {mandates.MAX_QUERIES} queries | "
+        f"| {row['label']}: under {row['target_ms']} ms, at most {mandates.MAX_QUERIES} queries | "
         + (
             f"stopped at {mandates.STATEMENT_TIMEOUT_MS / 1000:.0f} s"
             if row["timed_out"]
