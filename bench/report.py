@@ -7,6 +7,7 @@ from pathlib import Path
 import django
 from django.db import connection
 
+from bench import mandates
 from bench.servers import GUNICORN_CONFIG
 
 FINDINGS = Path(__file__).with_name("findings.md")
@@ -64,6 +65,7 @@ def render(results: dict) -> str:
         *_pages(results),
         *_export(results),
         *_schedule(results),
+        *(mandates.render(results["mandates"]) if "mandates" in results else []),
     ]
     if FINDINGS.exists():
         lines += ["", FINDINGS.read_text().strip(), ""]
@@ -105,7 +107,22 @@ def _targets(results: dict) -> list[str]:
         f"{verdict(report_page['median_ms'] < 200)} |",
         f"| Export: the server process's peak memory under 150 MB | {peak_mb:.0f} MB for "
         f"{results['export']['rows']:,} events | {verdict(peak_mb < 150)} |",
+        *(_mandate_targets(results["mandates"]) if "mandates" in results else []),
         "",
+    ]
+
+
+def _mandate_targets(results: dict) -> list[str]:
+    """Issue 18's targets: each measured query of bench/mandates.py (section "Mandates at scale")."""
+    return [
+        f"| {row['label']}: under {row['target_ms']} ms, at most {mandates.MAX_QUERIES} queries | "
+        + (
+            f"stopped at {mandates.STATEMENT_TIMEOUT_MS / 1000:.0f} s"
+            if row["timed_out"]
+            else f"{row['p50_ms']:.1f} ms (median), p95 {row['p95_ms']:.1f} ms"
+        )
+        + f", {row['queries']} queries | {verdict(row['ok'])} |"
+        for row in results["rows"]
     ]
 
 

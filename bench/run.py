@@ -67,7 +67,7 @@ def main() -> None:
     setup_django(url)
     from django.core.management import call_command
 
-    from bench import checkin, data, export, nearby, pages, report, schedule
+    from bench import checkin, data, export, mandates, nearby, pages, report, schedule
 
     scale = data.SMALL if args.small else data.FULL
     started = time.perf_counter()
@@ -85,6 +85,13 @@ def main() -> None:
     results["pages"] = pages.measure(scale.page_runs)
     print("Events export...", file=sys.stderr)
     results["export"] = export.measure(url, scale.export_events)
+    # Last: the mandates' sessions would change the figures above.
+    print("Mandates...", file=sys.stderr)
+    mandate_scale = mandates.scale_for(scale.name)
+    generation = mandates.generate(mandate_scale)
+    results["mandates"] = {**mandates.measure(mandate_scale), "generation": generation}
+    results["mandates"]["consistency"] = mandates.consistency()
+    mandates.print_results(results["mandates"], generation, out=sys.stderr)
     results["total_s"] = time.perf_counter() - started
     results["date"] = dt.datetime.now(dt.UTC)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,12 @@ short a stay; a check-out away from the place; no check-out, closed by the stale
 events the phone sent over an hour late), each stated with its definition and checked against
 the service's judgement. One check-in before the window opens is refused and kept as a refused
 attempt, sent through the phone page's service (record_at_meeting) once the rest is committed.
+
+A case manager (a staff user without a password: an administrator sets one) has every contact
+with consent on her caseload, and entered their court orders (MANDATES) through
+mandates.services.create, with the clock at the morning before each starts: one mandate in each
+status (compliant, at risk, non-compliant, completed) and, between them, periods in each status,
+from the sessions above; their dates are days from the first run where the court keeps time.
 """
 
 import datetime as dt
@@ -36,6 +42,9 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -47,9 +56,12 @@ from attendance.outcomes import Outcome, Reason
 from attendance.services import EventReport, Fix, stale_after, verify_position
 from contacts.models import ConsentChange, Contact
 from core.geo import offset_point
+from mandates import services as mandate_services
+from mandates.models import Mandate, Period
+from mandates.status import MandateStatus, PeriodStatus
 from meetings.models import Meeting, MeetingKind
 from meetings.services import cancel_occurrence
-from policies.models import PolicyVersion
+from policies.models import Jurisdiction, JurisdictionKind, PolicyVersion
 from policies.services import in_force
 
 # Never change it: every demo row's id is derived from it, and a new namespace would make the
@@ -107,6 +119,8 @@ class DemoContact:
     consent: bool
     is_active: bool = True
     notes: str | None = None
+    # On the demo case manager's caseload (CASE_MANAGER).
+    on_caseload: bool = True
 
 
 @dataclass(frozen=True)
@@ -286,8 +300,9 @@ CONTACTS: tuple[DemoContact, ...] = (
         "+13125550108",
         consent=False,
         notes="Enrolled; has not granted GPS consent yet.",
+        on_caseload=False,
     ),
-    DemoContact("linda-chen", "Linda", "Chen", "linda.chen@example.org", None, consent=False),
+    DemoContact("linda-chen", "Linda", "Chen", "linda.chen@example.org", None, consent=False, on_caseload=False),
     DemoContact(
         "robert-williams",
         "Robert",
@@ -519,6 +534,146 @@ ATTEMPTS: tuple[DemoAttempt, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class DemoStaff:
+    """A staff user, without a password: an administrator sets one (README: `changepassword`)."""
+
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    group: str
+
+
+@dataclass(frozen=True)
+class DemoCourt:
+    key: str
+    name: str
+    description: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class DemoMandate:
+    """A court order for a contact, entered by the case manager through mandates.services.create.
+
+    `starts` and `ends` are days from the first run's date where the court keeps time (both
+    included); the order is entered the morning before it starts (an hour before the run, for
+    one that starts later). `status` and `periods` are what the order's periods must be at the
+    run, from the sessions above: its status and the statuses its periods have (stated, like the
+    sessions' outcomes, so that the definitions read as the story they tell;
+    tests/test_demo_mandates.py checks them)."""
+
+    contact: str
+    case_number: str
+    required_count: int
+    period: Period
+    starts: int
+    ends: int
+    status: MandateStatus
+    periods: tuple[PeriodStatus, ...]
+    rolling_days: int | None = None
+    kinds: tuple[str, ...] = ()
+    notes: str = ""
+
+
+# The case manager whose caseload is every demo contact but the two without consent.
+CASE_MANAGER = DemoStaff("dana.whitfield", "Dana", "Whitfield", "dana.whitfield@example.org", "Case managers")
+# The court that ordered every demo mandate; its dates are counted in Portland's zone.
+COURT = DemoCourt(
+    key="multnomah-circuit-court",
+    name="Multnomah County Circuit Court",
+    description="Orders attendance as a condition of probation or of a diversion agreement (Portland, Oregon).",
+    time_zone="America/Los_Angeles",
+)
+
+UPCOMING, MET, MISSED = PeriodStatus.UPCOMING, PeriodStatus.MET, PeriodStatus.MISSED
+ON_TRACK, BEHIND = PeriodStatus.ON_TRACK, PeriodStatus.BEHIND
+
+# One mandate in each status, with periods in each status between them.
+MANDATES: tuple[DemoMandate, ...] = (
+    # Compliant: two meetings a month from two weeks ago; the Serenity Group meeting she attended
+    # the Saturday before last is the line for half a month.
+    DemoMandate(
+        contact="maria-gonzalez",
+        case_number="26CR04417",
+        required_count=2,
+        period=Period.MONTH,
+        starts=-14,
+        ends=165,
+        status=MandateStatus.COMPLIANT,
+        periods=(ON_TRACK, UPCOMING),
+        notes="Diversion agreement: two support-group meetings a month for six months.",
+    ),
+    # Compliant, not started: three meetings a week from Friday's arraignment follow-up.
+    DemoMandate(
+        contact="james-carter",
+        case_number="26CR05102",
+        required_count=3,
+        period=Period.WEEK,
+        starts=3,
+        ends=92,
+        status=MandateStatus.COMPLIANT,
+        periods=(UPCOMING,),
+    ),
+    # At risk: three a week from five days ago, and none attended (last week's session was sent
+    # late, yesterday's never checked out): two should be behind her by now.
+    DemoMandate(
+        contact="rebecca-thompson",
+        case_number="26CR03388",
+        required_count=3,
+        period=Period.WEEK,
+        starts=-5,
+        ends=174,
+        status=MandateStatus.AT_RISK,
+        periods=(BEHIND, UPCOMING),
+    ),
+    # At risk: 12 meetings in any 30 days, from 20 days ago; yesterday's SMART Recovery meeting
+    # is his one attended (last week's was late). The windows that began more than four days ago
+    # are behind, the latest on track, the rest to come.
+    DemoMandate(
+        contact="daniel-nguyen",
+        case_number="26CR02950",
+        required_count=12,
+        period=Period.ROLLING,
+        rolling_days=30,
+        starts=-20,
+        ends=69,
+        status=MandateStatus.AT_RISK,
+        periods=(BEHIND, ON_TRACK, UPCOMING),
+        notes="Probation condition: 12 meetings in any 30 days.",
+    ),
+    # Non-compliant: one AA meeting a week from ten days ago. Her Portland group last week did
+    # not count (the check-out was away from the place) and yesterday's SMART Recovery meeting
+    # is not AA: the first week was missed; this week is on track.
+    DemoMandate(
+        contact="aisha-johnson",
+        case_number="26CR01876",
+        required_count=1,
+        period=Period.WEEK,
+        starts=-10,
+        ends=79,
+        kinds=("aa",),
+        status=MandateStatus.NON_COMPLIANT,
+        periods=(MISSED, ON_TRACK, UPCOMING),
+        notes="Alcoholics Anonymous meetings only.",
+    ),
+    # Completed: one meeting before yesterday's review hearing, met by the Serenity Group meeting
+    # the Saturday before last; his supervision ended with it.
+    DemoMandate(
+        contact="robert-williams",
+        case_number="25CR19034",
+        required_count=1,
+        period=Period.WHOLE,
+        starts=-42,
+        ends=-1,
+        status=MandateStatus.COMPLETED,
+        periods=(MET,),
+        notes="One support-group meeting before the review hearing.",
+    ),
+)
+
+
 def check_geofence(meeting: DemoMeeting, event: DemoEvent | DemoAttempt, policy: PolicyVersion) -> None:
     """Refuse a definition whose stated flag is not the verdict the server would give under
     `policy` (the one in force for the demo's meetings)."""
@@ -563,6 +718,9 @@ class SeedReport:
     events: Tally = field(default_factory=Tally)
     cancellations: Tally = field(default_factory=Tally)
     attempts: Tally = field(default_factory=Tally)
+    staff: Tally = field(default_factory=Tally)
+    courts: Tally = field(default_factory=Tally)
+    mandates: Tally = field(default_factory=Tally)
 
 
 # When contacts were enrolled and meetings scheduled, before the first run.
@@ -570,6 +728,10 @@ ENROLLED_BEFORE = dt.timedelta(days=45)
 CONSENTED_AFTER = dt.timedelta(hours=1)
 # Before the monthly programme's first occurrence too (at most 37 days before the run).
 SCHEDULED_BEFORE = dt.timedelta(days=42)
+# The case manager joined, and the court was entered, before anyone was enrolled.
+STAFF_JOINED_BEFORE = dt.timedelta(days=60)
+# An order is entered at this local time the day before it starts.
+ORDER_ENTERED_AT = dt.time(10, 0)
 # The cancellation was made the day before the run.
 CANCELLED_BEFORE = dt.timedelta(days=1)
 # A session is opened shortly before its first event; a meeting or contact that is no longer
@@ -692,8 +854,9 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
         check_geofence(meeting_specs[attempt.meeting], attempt, policy)
 
     with transaction.atomic():
+        case_manager = _ensure_staff(CASE_MANAGER, now, report.staff)
         meetings = {spec.key: _ensure_meeting(spec, now, report.meetings) for spec in MEETINGS}
-        contacts = {spec.key: _ensure_contact(spec, now, report.contacts) for spec in CONTACTS}
+        contacts = {spec.key: _ensure_contact(spec, now, case_manager, report.contacts) for spec in CONTACTS}
         story = {spec.key: meeting_times(spec, first_run(*meetings[spec.key], now))[0] for spec in MEETINGS}
         last_evidence: dict[str, dt.datetime] = {}
         # In the order they happened: an attendee's session last week was over before today's opened.
@@ -718,6 +881,11 @@ def seed_demo(now: dt.datetime | None = None) -> SeedReport:
                 with clock_at(min(moment, now)):
                     row.set_active(False)
         _cancel(meetings, story, now, report.cancellations)
+        # Last: the orders are counted from the sessions above (mandates.services.create builds
+        # each one's periods from the sessions stored).
+        court = _ensure_court(COURT, now, report.courts)
+        for spec in MANDATES:
+            _ensure_mandate(spec, contacts[spec.contact], court, case_manager, now, report.mandates)
     # After the rest is committed: the service keeps a refused attempt only outside a
     # transaction (the refused operation's is rolled back). Inside a caller's own transaction
     # (a test's), none is kept, and the report says so.
@@ -810,8 +978,11 @@ def _give_kinds(meeting: Meeting, slugs: tuple[str, ...]) -> None:
     meeting.kinds.set(kinds)
 
 
-def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[Contact, bool]:
-    """The demo contact and whether this run created it (enrolled six weeks before the run)."""
+def _ensure_contact(
+    spec: DemoContact, now: dt.datetime, case_manager: AbstractBaseUser, tally: Tally
+) -> tuple[Contact, bool]:
+    """The demo contact and whether this run created it (enrolled six weeks before the run, on
+    `case_manager`'s caseload when `spec.on_caseload`)."""
     pk = demo_id("contact", spec.key)
     existing = Contact.objects.filter(pk=pk).first()
     if existing is not None:
@@ -823,6 +994,7 @@ def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[
         "email": spec.email,
         "phone": spec.phone,
         "notes": spec.notes,
+        "case_manager": case_manager if spec.on_caseload else None,
         # No password: staff hand each attendee a set-password link (README).
     }
     enrolled = now - ENROLLED_BEFORE
@@ -834,6 +1006,95 @@ def _ensure_contact(spec: DemoContact, now: dt.datetime, tally: Tally) -> tuple[
             contact.record_consent(True, source=ConsentChange.Source.ATTENDEE)
     tally.created += 1
     return contact, True
+
+
+def _ensure_staff(spec: DemoStaff, now: dt.datetime, tally: Tally) -> AbstractBaseUser:
+    """The demo staff user (found by username), created without a usable password, in
+    `spec.group` when `create_staff_groups` has made it (make run does, before the seed)."""
+    User = get_user_model()
+    existing = User._default_manager.filter(**{User.USERNAME_FIELD: spec.username}).first()
+    if existing is not None:
+        tally.present += 1
+        return existing
+    user = User(
+        **{User.USERNAME_FIELD: spec.username},
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        email=spec.email,
+        is_staff=True,
+    )
+    user.set_unusable_password()
+    try:
+        user.full_clean()
+    except ValidationError as error:
+        raise ValidationError(f"demo staff user {spec.username}: {' '.join(error.messages)}") from error
+    with clock_at(now - STAFF_JOINED_BEFORE):
+        user.save()
+    group = Group.objects.filter(name=spec.group).first()
+    if group is not None:
+        user.groups.add(group)
+    tally.created += 1
+    return user
+
+
+def _ensure_court(spec: DemoCourt, now: dt.datetime, tally: Tally) -> Jurisdiction:
+    """The court that ordered the demo's mandates, entered as staff enter a jurisdiction."""
+    pk = demo_id("jurisdiction", spec.key)
+    existing = Jurisdiction.objects.filter(pk=pk).first()
+    if existing is not None:
+        tally.present += 1
+        return existing
+    fields = {
+        "name": spec.name,
+        "kind": JurisdictionKind.COURT,
+        "description": spec.description,
+        "time_zone": spec.time_zone,
+    }
+    with clock_at(now - STAFF_JOINED_BEFORE):
+        court = create_validated(Jurisdiction, pk, fields)
+    tally.created += 1
+    return court
+
+
+def _ensure_mandate(
+    spec: DemoMandate,
+    contact_row: tuple[Contact, bool],
+    court: Jurisdiction,
+    case_manager: AbstractBaseUser,
+    now: dt.datetime,
+    tally: Tally,
+) -> Mandate:
+    """The demo mandate (found by contact and case number), entered by the case manager through
+    mandates.services.create the morning before it starts, its dates counted from the first run
+    (the contact's enrolment tells when that was)."""
+    contact, created = contact_row
+    existing = Mandate.objects.filter(contact=contact, case_number=spec.case_number).first()
+    if existing is not None:
+        tally.present += 1
+        return existing
+    zone = ZoneInfo(court.time_zone)
+    run = now if created else contact.created_at + ENROLLED_BEFORE
+    day = run.astimezone(zone).date()
+    starts_on = day + dt.timedelta(days=spec.starts)
+    terms = mandate_services.Terms(
+        case_number=spec.case_number,
+        required_count=spec.required_count,
+        period=spec.period,
+        starts_on=starts_on,
+        ends_on=day + dt.timedelta(days=spec.ends),
+        rolling_days=spec.rolling_days,
+        jurisdiction=court,
+        kinds=list(MeetingKind.objects.filter(slug__in=spec.kinds)),
+        notes=spec.notes,
+    )
+    entered = dt.datetime.combine(starts_on - dt.timedelta(days=1), ORDER_ENTERED_AT, tzinfo=zone)
+    try:
+        with clock_at(min(entered, now - dt.timedelta(hours=1))):
+            mandate = mandate_services.create(contact, terms, by=case_manager)
+    except mandate_services.MandateError as error:
+        raise ValidationError(f"demo mandate {spec.case_number}: {error.detail}") from error
+    tally.created += 1
+    return mandate
 
 
 RECORD = {

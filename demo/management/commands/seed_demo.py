@@ -10,7 +10,8 @@ from demo.story import SeedReport, seed_demo
 class Command(BaseCommand):
     help = (
         "Create demo meetings (repeating, in their own zones, one occurrence cancelled), contacts, sessions of "
-        "every outcome with their events, and a refused check-in. Safe to run again: rows that already exist are "
+        "every outcome with their events, a refused check-in, a case manager with a caseload, and court mandates "
+        "in each status. Safe to run again: rows that already exist are "
         "left as they are and nothing is duplicated. "
         "Then run refresh_schedule (make run does) for today's meetings."
     )
@@ -45,6 +46,9 @@ def format_report(report: SeedReport) -> str:
         ("Session events", report.events),
         ("Cancellations", report.cancellations),
         ("Refused attempts", report.attempts),
+        ("Staff users", report.staff),
+        ("Courts", report.courts),
+        ("Mandates", report.mandates),
     ]
     lines = [f"  {label:<17}{tally.created:>4} created, {tally.present:>3} already present" for label, tally in rows]
     created = sum(tally.created for _, tally in rows)
