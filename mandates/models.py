@@ -146,6 +146,8 @@ class Mandate(models.Model):
             models.Index(fields=["jurisdiction"], name="ix_mandates_jurisdiction"),
             models.Index(fields=["missed_from"], name="ix_mandates_missed_from"),
             models.Index(fields=["ends_at"], name="ix_mandates_ends_at"),
+            # The lists' order.
+            models.Index(fields=["-starts_on", "case_number"], name="ix_mandates_list_order"),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +203,13 @@ class MandatePeriod(models.Model):
             models.Index(
                 fields=["behind_from", "ends_at", "mandate"],
                 name="ix_mandate_periods_behind",
+                condition=Q(behind_from__isnull=False),
+            ),
+            # "Is this mandate behind now?": one lookup per mandate among its unmet periods.
+            models.Index(
+                fields=["mandate", "behind_from"],
+                include=["ends_at"],
+                name="ix_mandate_periods_unmet",
                 condition=Q(behind_from__isnull=False),
             ),
             # "Missed last period": unmet periods by their end.

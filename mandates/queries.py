@@ -5,6 +5,7 @@ Every list answers in a fixed number of queries: the status is an annotation of 
 comparisons (`with_status`), and a page's current periods are one more query
 (`current_periods`)."""
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,7 +41,9 @@ def status_filter(status: str, now: dt.datetime) -> Q:
     """Mandates whose status at `now` is `status`, as a filter the indexes serve."""
     missed = Q(missed_from__lte=now)
     over = Q(ends_at__lte=now)
-    behind = Q(pk__in=MandatePeriod.objects.filter(behind_now(now)).values("mandate_id"))
+    # EXISTS, not IN: PostgreSQL turns NOT EXISTS into an anti-join, but NOT IN (a subquery) into
+    # a rescan of the subquery per mandate (bench/findings.md, "Mandates at scale").
+    behind = Q(Exists(MandatePeriod.objects.filter(behind_now(now), mandate=OuterRef("pk"))))
     if status == MandateStatus.NON_COMPLIANT:
         return missed
     if status == MandateStatus.COMPLETED:
@@ -158,20 +161,18 @@ def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Complianc
     periods = [view_of(period, now) for period in mandate.periods.order_by("number")]
     counted = list(counted_sessions(mandate).select_related("meeting"))
     found = _standing(mandate, periods, [(session.moment, session.pk) for session in counted], now)
-    counted_ids = {session.pk for session in counted}
-    others = []
+    others: list[Session] = []
     if periods:
-        others = [
-            session
-            for session in Session.objects.filter(
+        others = list(
+            Session.objects.filter(
                 contact_id=mandate.contact_id,
                 created_at__gte=periods[0].starts_at - dt.timedelta(days=1),
                 created_at__lt=periods[-1].ends_at,
             )
+            .exclude(pk__in=[session.pk for session in counted])
             .select_related("meeting")
             .order_by("created_at")
-            if session.pk not in counted_ids
-        ]
+        )
     return Compliance(mandate, found.status, found.periods, found.current, counted, others, now)
 
 
@@ -214,8 +215,10 @@ def _standing(
     mandate: Mandate, periods: list[PeriodView], moments: list[tuple[dt.datetime, str]], now: dt.datetime
 ) -> Standing:
     # The one assembly of a mandate's answer, for compliance_of and standings alike.
+    starts = [moment for moment, _ in moments]
     for period in periods:
-        period.session_ids = [pk for moment, pk in moments if period.starts_at <= moment < period.ends_at]
+        first, last = bisect.bisect_left(starts, period.starts_at), bisect.bisect_left(starts, period.ends_at)
+        period.session_ids = [pk for _, pk in moments[first:last]]
     ended = bool(periods) and now >= periods[-1].ends_at
     status = mandate_status([period.status for period in periods], ended)
     running = [period for period in periods if period.starts_at <= now < period.ends_at]
