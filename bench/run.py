@@ -97,6 +97,8 @@ def main() -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report.render(results))
     print(f"Written {output}", file=sys.stderr)
+    if results["mandates"]["consistency"]["mismatches"]:
+        sys.exit("The bulk-written mandate periods differ from mandates.counting.regenerate's (see the report).")
 
 
 if __name__ == "__main__":
