@@ -66,10 +66,19 @@ def render(results: dict) -> str:
         *_export(results),
         *_schedule(results),
         *(mandates.render(results["mandates"]) if "mandates" in results else []),
+        *_court_report(results),
     ]
     if FINDINGS.exists():
         lines += ["", FINDINGS.read_text().strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _court_report(results: dict) -> list[str]:
+    if "court_report" not in results:
+        return []
+    from bench import court_report
+
+    return ["", "## A year's court report as PDF", "", *court_report.describe(results["court_report"])]
 
 
 def _targets(results: dict) -> list[str]:

@@ -67,7 +67,7 @@ def main() -> None:
     setup_django(url)
     from django.core.management import call_command
 
-    from bench import checkin, data, export, mandates, nearby, pages, report, schedule
+    from bench import checkin, court_report, data, export, mandates, nearby, pages, report, schedule
 
     scale = data.SMALL if args.small else data.FULL
     started = time.perf_counter()
@@ -92,6 +92,9 @@ def main() -> None:
     results["mandates"] = {**mandates.measure(mandate_scale), "generation": generation}
     results["mandates"]["consistency"] = mandates.consistency()
     mandates.print_results(results["mandates"], generation, out=sys.stderr)
+    print("A year's court report as PDF...", file=sys.stderr)
+    results["court_report"] = court_report.measure(url, 365 if scale.name == "full" else 30)
+    print("\n".join(court_report.describe(results["court_report"])), file=sys.stderr)
     results["total_s"] = time.perf_counter() - started
     results["date"] = dt.datetime.now(dt.UTC)
     output.parent.mkdir(parents=True, exist_ok=True)
