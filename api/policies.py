@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from access.permissions import is_staff
 from api.attendance import NamedChoiceField, Number, named_enum
 from api.common import INVALID, PAST_THE_LAST_PAGE
+from core.zones import validate_time_zone
 from policies.models import RULES, Jurisdiction, JurisdictionKind, PolicyVersion
 from policies.services import RULE_FIELDS, PolicyError, publish
 
@@ -110,6 +111,13 @@ class JurisdictionSerializer(serializers.ModelSerializer):
         help_text="The version in force now; null when none is yet (its first version takes effect later)."
     )
     versions = PolicyVersionSerializer(many=True, read_only=True, help_text="Newest first.")
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="The IANA zone its orders' dates are counted in, such as America/Los_Angeles; empty: the site's.",
+    )
 
     class Meta:
         model = Jurisdiction
@@ -117,6 +125,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "kind",
+            "time_zone",
             "description",
             "is_active",
             "is_default",

@@ -277,3 +277,16 @@ def test_staff_who_may_only_view_meetings_cannot_move_one(viewer_api):
 def test_attendees_do_not_see_the_jurisdiction(attendee_api):
     meeting = MeetingFactory()
     assert "jurisdiction_id" not in attendee_api.get(f"/api/v1/meetings/{meeting.pk}/").json()
+
+
+def test_a_jurisdiction_counts_its_orders_dates_in_its_time_zone(root_api):
+    created = root_api.post(
+        JURISDICTIONS, {"name": "Clark County Court", "time_zone": "America/Los_Angeles"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["time_zone"] == "America/Los_Angeles"
+    assert Jurisdiction.objects.get(name="Clark County Court").time_zone == "America/Los_Angeles"
+    body = refused(
+        root_api.post(JURISDICTIONS, {"name": "Nowhere", "time_zone": "Mars/Olympus"}, format="json"), 400, "invalid"
+    )
+    assert "time_zone" in str(body)
