@@ -3,7 +3,7 @@ how each is being met; an attendee reads their own progress (GET /api/v1/me/mand
 
 Every write goes through mandates.services, which may refuse it with a MandateError: 400 with
 `code` and the request `field` at fault (`invalid_count` on `required_count`,
-`rolling_days_required` on `rolling_days`, ...), 409 `period_passed` for a DELETE once one of
+`rolling_days_required` on `rolling_days`, ...), 409 `period_passed` (or `report_issued`) for a DELETE once one of
 the mandate's periods has ended (end it early instead: POST .../end/).
 
 Dates are local dates in the mandate's zone (its jurisdiction's), ISO 8601, both ends
@@ -43,11 +43,8 @@ from mandates.status import MandateStatus, PeriodStatus
 from meetings.models import Meeting, MeetingKind
 from policies.models import Jurisdiction
 
-# Dates a mandate may name: wide enough for any order, narrow enough that a period's end (the
-# day after its last) never leaves the calendar.
-EARLIEST_DAY = dt.date(1970, 1, 1)
-LATEST_DAY = dt.date(2999, 12, 31)
-MAX_COUNT = 10_000
+# The service's bounds (mandates.services), so that the API's schema states them.
+EARLIEST_DAY, LATEST_DAY, MAX_COUNT = services.EARLIEST, services.LATEST, services.MAX_COUNT
 
 
 @named_enum("MandatePeriodKind", Period.choices)
@@ -434,7 +431,10 @@ class MandateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             204: None,
             403: STAFF_ONLY,
             404: NOT_FOUND,
-            409: OpenApiResponse(description="`period_passed`: a period has ended; end it early instead."),
+            409: OpenApiResponse(
+                description="`period_passed`: a period has ended, or `report_issued`: a court report was issued "
+                "for it; end it early instead."
+            ),
         },
     )
     def destroy(self, request: Request, pk: str) -> Response:

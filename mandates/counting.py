@@ -102,6 +102,7 @@ def regenerate(mandate: Mandate, using: str = DEFAULT_DB_ALIAS) -> None:
             locked.last_day,
             locked.rolling_days,
             ended_early=locked.ended_on is not None,
+            ordered_last_day=locked.ends_on,
         )
         MandatePeriod.objects.using(using).filter(mandate=locked).delete()
         periods = [

@@ -48,8 +48,8 @@ from attendance.services import verdict_of
 from core.errors import DomainError
 from core.links import public_url
 from core.qr import SVG_DECLARATION, render_qr_svg
-from mandates.models import CourtReport, Mandate
-from mandates.queries import compliance_of
+from mandates.models import CourtReport, Mandate, Period
+from mandates.queries import compliance_of, worst_window
 from mandates.status import MandateStatus, PeriodStatus
 from policies.models import RULES, PolicyVersion
 from policies.services import PolicyError, in_force
@@ -261,8 +261,11 @@ def build(
     check_dates(mandate, covers_from, covers_to)
     zone = mandate.zone
     compliance = compliance_of(mandate, now)
-    periods = [p for p in compliance.periods if p.starts_on <= covers_to and p.ends_on >= covers_from]
-    period_of = {pk: period.number for period in compliance.periods for pk in period.session_ids}
+    periods = [p for p in compliance.all_periods if p.starts_on <= covers_to and p.ends_on >= covers_from]
+    if mandate.period == Period.ROLLING and periods:
+        # The worst of the windows this report covers (the compliance pages name the worst of all).
+        periods = [worst_window(periods)]
+    period_of = {pk: period.number for period in periods for pk in period.session_ids}
     counted = {session.pk for session in compliance.counted}
 
     # A day wider either side: each session is then kept by its moment's date in the mandate's zone.

@@ -47,11 +47,13 @@ def spans(
     rolling_days: int | None,
     *,
     ended_early: bool = False,
+    ordered_last_day: dt.date | None = None,
 ) -> list[Span]:
     """The periods of a mandate running from `starts_on` to `last_day` (both included), each with
     what it requires; `ended_early`: `last_day` is when the order was ended early rather than
-    its own last day. Raises ValueError for a period it does not know or a rolling mandate
-    without its window; the services check inputs before."""
+    its own last day, `ordered_last_day` (then needed for a whole-mandate order). Raises
+    ValueError for a period it does not know or a rolling mandate without its window; the
+    services check inputs before."""
     share = _floor if ended_early else _ceil
     if last_day < starts_on:
         return []
@@ -60,6 +62,11 @@ def spans(
             raise ValueError("a rolling mandate needs rolling_days")
         return _rolling(required, starts_on, last_day, rolling_days, share)
     if period == "whole":
+        if ended_early:
+            if ordered_last_day is None:
+                raise ValueError("a whole-mandate order ended early needs its ordered last day")
+            full_days = (ordered_last_day - starts_on).days + 1
+            return [Span(1, starts_on, last_day, _floor(required * ((last_day - starts_on).days + 1), full_days))]
         return [Span(1, starts_on, last_day, required)]
     found = []
     number = 1

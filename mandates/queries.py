@@ -145,6 +145,8 @@ class Compliance:
     counted: list[Session]
     not_counted: list[Session]
     now: dt.datetime
+    # Every period, a rolling mandate's every window included (`periods` holds its worst).
+    all_periods: list[PeriodView] = field(default_factory=list)
 
     @property
     def total_attended(self) -> int:
@@ -173,7 +175,7 @@ def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Complianc
             .select_related("meeting")
             .order_by("created_at")
         )
-    return Compliance(mandate, found.status, found.periods, found.current, counted, others, now)
+    return Compliance(mandate, found.status, found.periods, found.current, counted, others, now, periods)
 
 
 @dataclass
@@ -223,10 +225,12 @@ def _standing(
     status = mandate_status([period.status for period in periods], ended)
     running = [period for period in periods if period.starts_at <= now < period.ends_at]
     current = min(running, key=lambda period: (SEVERITY[period.status], period.ends_at), default=None)
-    shown = periods
-    if mandate.period == Period.ROLLING and periods:
-        started = [period for period in periods if period.status != PeriodStatus.UPCOMING] or periods[:1]
-        shown = [
-            min(started, key=lambda period: (SEVERITY[period.status], period.attended - period.required, period.number))
-        ]
+    shown = [worst_window(periods)] if mandate.period == Period.ROLLING and periods else periods
     return Standing(mandate, status, shown, current)
+
+
+def worst_window(windows: list[PeriodView]) -> PeriodView:
+    """The window a rolling mandate is reported by: of those started, the worst status, then the
+    fewest meetings against the requirement, then the earliest (the first when none started)."""
+    started = [window for window in windows if window.status != PeriodStatus.UPCOMING] or windows[:1]
+    return min(started, key=lambda window: (SEVERITY[window.status], window.attended - window.required, window.number))

@@ -10,7 +10,8 @@ Errors are MandateError with a stable `code` and the `field` at fault:
   longer than the mandate);
 - `already_ended`, `end_outside_dates` (ending early on a day outside its dates),
   `reason_required`;
-- `period_passed` (a mandate is never deleted once one of its periods has ended: end it early).
+- `period_passed` (409: a mandate is never deleted once one of its periods has ended: end it
+  early), `report_issued` (409: nor once a court report was issued for it).
 """
 
 import datetime as dt
@@ -30,6 +31,10 @@ from mandates.periods import MAX_DAYS
 from meetings.models import Meeting, MeetingKind
 from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
 
+# The most meetings an order may require: far beyond any court's (one a day for five years is
+# 1,830), and within every database's integer.
+MAX_COUNT = 10_000
+
 # The dates an order may name: wide of any real one, and far enough from the calendar's ends that
 # a period's end (the midnight after its last day) is always a date.
 EARLIEST = dt.date(1970, 1, 1)
@@ -39,9 +44,12 @@ LATEST = dt.date(2999, 12, 31)
 class MandateError(DomainError):
     """A mandate could not be written; nothing was stored."""
 
+    # Refusals of the mandate's state rather than of the input.
+    CONFLICTS = frozenset({"period_passed", "report_issued"})
+
     def __init__(self, code: str, detail: str, field: str | None = None) -> None:
         context: dict[str, Any] = {"field": field} if field else {}
-        super().__init__(code, detail, 409 if code == "period_passed" else 400, **context)
+        super().__init__(code, detail, 409 if code in self.CONFLICTS else 400, **context)
         self.field = field
 
 
@@ -67,6 +75,8 @@ def check(terms: Terms) -> None:
         raise MandateError("invalid_case_number", "Give the case or docket number.", "case_number")
     if terms.required_count is None or terms.required_count < 1:
         raise MandateError("invalid_count", "At least one meeting must be required.", "required_count")
+    if terms.required_count > MAX_COUNT:
+        raise MandateError("invalid_count", f"At most {MAX_COUNT:,} meetings can be required.", "required_count")
     if terms.period not in Period.values:
         raise MandateError("invalid_period", f"The period must be one of {', '.join(Period.values)}.", "period")
     days = _check_dates(terms)
@@ -161,6 +171,11 @@ def a_period_has_passed(mandate: Mandate, now: dt.datetime | None = None) -> boo
     return MandatePeriod.objects.filter(mandate=mandate, ends_at__lte=now or timezone.now()).exists()
 
 
+def deletable(mandate: Mandate, now: dt.datetime | None = None) -> bool:
+    """Whether `delete` would remove `mandate`: no period has passed and no report was issued."""
+    return not a_period_has_passed(mandate, now) and not mandate.reports.exists()
+
+
 def delete(mandate: Mandate, *, by: AbstractBaseUser) -> None:
     """Remove a mandate entered by mistake: only while none of its periods has ended."""
     with transaction.atomic():
@@ -168,6 +183,10 @@ def delete(mandate: Mandate, *, by: AbstractBaseUser) -> None:
         if a_period_has_passed(locked):
             raise MandateError(
                 "period_passed", "A period of this mandate has passed: end it early instead of deleting it."
+            )
+        if locked.reports.exists():
+            raise MandateError(
+                "report_issued", "A court report was issued for this mandate: end it early instead of deleting it."
             )
         MandatePeriod.objects.filter(mandate=locked).delete()
         MandateKind.objects.filter(mandate=locked).delete()

@@ -397,3 +397,123 @@ def test_recount_mandates_rebuilds_figures_written_around_the_services(staff):
 
     call_command("recount_mandates", stdout=io.StringIO())
     assert mandate.periods.get(number=1).attended == 1
+
+
+# --- Found in review ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_meeting_given_or_losing_a_qualifying_kind_recounts_the_orders_by_that_kind(staff):
+    contact = ContactFactory()
+    meeting = MeetingFactory()
+    aa = MeetingKind.objects.get(slug="aa")
+    session = attended_session(contact, meeting, dt.datetime(2026, 12, 2, 19, tzinfo=UTC))
+    mandate = services.create(contact, terms(kinds=[aa]), by=staff)
+    assert mandate.periods.get(number=1).attended == 0
+    meeting.kinds.add(aa)
+    assert mandate.periods.get(number=1).attended == 1
+    found = compliance_of(mandate, dt.datetime(2026, 12, 3, tzinfo=UTC))
+    assert (found.periods[0].attended, found.periods[0].session_ids) == (1, [session.pk])
+    meeting.kinds.set([])
+    assert mandate.periods.get(number=1).attended == 0
+    # From the kind's side, and by the row itself.
+    aa.meetings.add(meeting)
+    assert mandate.periods.get(number=1).attended == 1
+    meeting.kind_assignments.get(kind=aa).delete()
+    assert mandate.periods.get(number=1).attended == 0
+
+
+def test_a_whole_mandate_ended_early_requires_its_share_rounded_down():
+    # 90 meetings over 90 days, ended after 30: floor(90 x 30 / 90) = 30.
+    found = spans("whole", 90, D(2026, 1, 1), D(2026, 1, 30), None, ended_early=True, ordered_last_day=D(2026, 3, 31))
+    assert found == [Span(1, D(2026, 1, 1), D(2026, 1, 30), 30)]
+
+
+@pytest.mark.django_db
+def test_a_whole_mandate_ended_early_is_judged_on_its_share(staff):
+    mandate = services.create(ContactFactory(), terms(period="whole", required_count=28), by=staff)
+    services.end_early(mandate, last_day=D(2026, 12, 7), reason="Order vacated", by=staff)
+    assert list(mandate.periods.values_list("required", flat=True)) == [7]
+
+
+@pytest.mark.django_db
+def test_never_deleted_once_a_court_report_was_issued(staff):
+    from mandates import court_report
+
+    mandate = services.create(ContactFactory(), terms(), by=staff)
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=UTC)):
+        court_report.issue(mandate, D(2026, 12, 1), D(2026, 12, 2), by=staff)
+        assert not services.deletable(mandate)
+        with pytest.raises(MandateError) as refused:
+            services.delete(mandate, by=staff)
+    assert (refused.value.code, refused.value.http_status) == ("report_issued", 409)
+    assert Mandate.objects.filter(pk=mandate.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_count_beyond_any_order_is_refused_naming_the_field(staff):
+    for count in (services.MAX_COUNT + 1, 10**20):
+        with pytest.raises(MandateError) as refused:
+            services.create(ContactFactory(), terms(required_count=count), by=staff)
+        assert (refused.value.code, refused.value.field) == ("invalid_count", "required_count")
+    services.create(ContactFactory(), terms(required_count=services.MAX_COUNT), by=staff)
+
+
+@pytest.mark.django_db
+def test_a_rolling_orders_report_shows_the_worst_window_of_the_days_it_covers(staff):
+    from mandates import court_report
+
+    contact = ContactFactory()
+    meeting = MeetingFactory()
+    for day in range(1, 15):
+        attended_session(contact, meeting, dt.datetime(2026, 12, day, 19, tzinfo=UTC))
+    mandate = services.create(contact, terms(period="rolling", required_count=2, rolling_days=7), by=staff)
+    now = dt.datetime(2026, 12, 29, 12, tzinfo=UTC)
+    # Overall, the worst windows are the empty ones after the 14th.
+    assert compliance_of(mandate, now).periods[0].attended == 0
+    content = court_report.build(mandate, D(2026, 12, 1), D(2026, 12, 7), number="VC-TEST", by=staff, now=now)
+    [window] = content["periods"]
+    assert (window["status"], window["attended"]) == ("met", 7)
+
+
+@pytest.mark.django_db
+def test_the_staff_form_answers_a_huge_count_with_the_field_in_error(client, staff):
+    from django.urls import reverse
+
+    from tests.factories import SuperUserFactory
+
+    contact = ContactFactory()
+    client.force_login(SuperUserFactory())
+    form = {
+        "case_number": "CR-9",
+        "jurisdiction": "00000000-0000-4000-8000-000000000001",
+        "required_count": str(10**20),
+        "period": "week",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-28",
+    }
+    response = client.post(f"{reverse('mandates:create')}?contact={contact.pk}", form)
+    assert response.status_code == 200
+    assert "required_count" in response.context["form"].errors
+    assert not Mandate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_delete_page_and_the_api_refuse_once_a_report_was_issued(client, staff):
+    from django.urls import reverse
+
+    from access.models import ApiToken
+    from mandates import court_report
+    from tests.conftest import bearer_client
+    from tests.factories import SuperUserFactory
+
+    mandate = services.create(ContactFactory(), terms(), by=staff)
+    root = SuperUserFactory()
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=UTC)):
+        court_report.issue(mandate, D(2026, 12, 1), D(2026, 12, 2), by=staff)
+        client.force_login(root)
+        assert client.post(reverse("mandates:delete", args=[mandate.pk])).status_code == 409
+        api = bearer_client(ApiToken.issue(user=root, name="t")[1])
+        answer = api.delete(f"/api/v1/mandates/{mandate.pk}/")
+    assert (answer.status_code, answer.json()["code"]) == (409, "report_issued")
+    assert Mandate.objects.filter(pk=mandate.pk).exists()

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from contacts.caseloads import case_manager_name, case_managers
 from mandates.models import Mandate, Period
 from mandates.queries import behind, missed_last_period, status_filter
-from mandates.services import Terms
+from mandates.services import MAX_COUNT, Terms
 from mandates.status import MandateStatus
 from meetings.models import Meeting, MeetingKind
 from policies.models import DEFAULT_JURISDICTION_ID, Jurisdiction
@@ -107,7 +107,12 @@ class MandateForm(forms.Form):
         initial=DEFAULT_JURISDICTION_ID,
         help_text="The court or office that made the order: its time zone decides where days begin and end.",
     )
-    required_count = forms.IntegerField(label="Meetings required", help_text="How many attended sessions.")
+    required_count = forms.IntegerField(
+        # The upper bound only: below 1 the service's own words say what is wrong.
+        label="Meetings required",
+        max_value=MAX_COUNT,
+        help_text="How many attended sessions.",
+    )
     period = forms.ChoiceField(label="Period", choices=Period.choices, initial=Period.WEEK)
     rolling_days = forms.IntegerField(
         label="Rolling window (days)",

@@ -170,7 +170,7 @@ def mandate_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "qualifying": qualifying_in_words(mandate),
         "counted": [(session, moments[session.pk]) for session in compliance.counted],
         "not_counted": why_not_counted(compliance.not_counted, mandate),
-        "may_delete": request.user.has_perm(DELETE) and not services.a_period_has_passed(mandate, now),
+        "may_delete": request.user.has_perm(DELETE) and services.deletable(mandate, now),
         "changes": changes_for(mandate),
     }
     return render(request, "mandates/detail.html", context)
@@ -242,15 +242,15 @@ def mandate_end(request: HttpRequest, pk: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view(VIEW, DELETE)
 def mandate_delete(request: HttpRequest, pk: str) -> HttpResponse:
-    """Deleting is for a mandate entered by mistake: refused once a period has passed (the page
-    then offers ending it early)."""
+    """Deleting is for a mandate entered by mistake: refused once a period has passed or a
+    court report was issued (the page then offers ending it early)."""
     mandate = _get_mandate(pk)
-    passed = services.a_period_has_passed(mandate, timezone.now())
+    passed = not services.deletable(mandate, timezone.now())
     if request.method == "POST" and not passed:
         try:
             services.delete(mandate, by=request.user)
         except MandateError:
-            passed = True  # a period ended between the page and the click
+            passed = True  # a period ended, or a report was issued, between the page and the click
         else:
             messages.success(request, f"Mandate {mandate.case_number} deleted.")
             return redirect("contacts:detail", pk=mandate.contact_id)
