@@ -51,7 +51,7 @@ from core.qr import SVG_DECLARATION, render_qr_svg
 from mandates.models import CourtReport, Mandate, Period
 from mandates.queries import compliance_of, worst_window
 from mandates.status import MandateStatus, PeriodStatus
-from policies.models import RULES, PolicyVersion
+from policies.models import RULES, PolicyVersion, rule_in_words
 from policies.services import PolicyError, in_force
 
 CONTENT_VERSION = 1
@@ -144,24 +144,10 @@ def _metres(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
-def _rule_value(value: object) -> str:
-    """A rule's value in words, as the policy pages give it: 30 min, 1 h 30 min, Yes, 100 m, 75%."""
-    if isinstance(value, dt.timedelta):
-        hours, minutes = divmod(int(value.total_seconds() // 60), 60)
-        if hours and minutes:
-            return f"{hours} h {minutes} min"
-        return f"{hours} h" if hours else f"{minutes} min"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float):
-        return f"{round(value)} m"
-    return f"{value}%"
-
-
 def attended_means(version: PolicyVersion) -> str:
     """What "attended" meant under `version`, as one paragraph for a judge (README: "What counts
     as attended"), with the version's own values."""
-    rule = {name: _rule_value(getattr(version, name)) for name, _ in RULES}
+    rule = {name: rule_in_words(getattr(version, name), whole_metres=True) for name, _ in RULES}
     check_out_place = "at the meeting's place, like the check-in, and " if version.check_out_must_be_verified else ""
     # The default version is in force "from 1970": from the start, which needs no date.
     since = f" (in force from {version.effective_from:%B %-d, %Y})" if version.effective_from.year > 1970 else ""
@@ -188,7 +174,7 @@ def _rules(version: PolicyVersion) -> list[dict[str, str]]:
                 "name": name,
                 "label": label[:1].upper() + label[1:],
                 "meaning": meaning,
-                "value": _rule_value(getattr(version, name)),
+                "value": rule_in_words(getattr(version, name), whole_metres=True),
             }
         )
     return rows

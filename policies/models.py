@@ -171,3 +171,19 @@ RULES: tuple[tuple[str, str], ...] = (
     ("default_radius_m", "How close a position must be to a destination that is not a meeting (metres)."),
     ("max_accuracy_m", "A position less precise than this (metres) is not verified."),
 )
+
+
+def rule_in_words(value: object, *, whole_metres: bool = False) -> str:
+    """A rule's value as the policy pages and court reports give it: 30 min, 2 h, 1 h 30 min;
+    Yes/No; 100 m; 75%. `whole_metres`: distances rounded to the metre (a court report's
+    content holds no fractions)."""
+    if isinstance(value, dt.timedelta):
+        hours, minutes = divmod(int(value.total_seconds() // 60), 60)
+        if hours and minutes:
+            return f"{hours} h {minutes} min"
+        return f"{hours} h" if hours else f"{minutes} min"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return f"{round(value)} m" if whole_metres else f"{value:g} m"
+    return f"{value}%"  # min_stay_percent, the one whole number

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.decorators import staff_view
 from core.history import changes_for
 from core.races import save_form
-from policies.models import RULES, Jurisdiction, PolicyVersion
+from policies.models import RULES, Jurisdiction, PolicyVersion, rule_in_words
 from policies.services import PolicyError, publish
 from staff.forms.policies import JurisdictionForm, PublishVersionForm
 
@@ -36,26 +36,11 @@ class RuleRow:
     meaning: str
 
 
-def rule_value(value: object) -> str:
-    """A rule's value in words: 30 min, 2 h, 1 h 30 min; yes/no; 100 m; 75%."""
-    if isinstance(value, dt.timedelta):
-        minutes = int(value.total_seconds() // 60)
-        hours, minutes = divmod(minutes, 60)
-        if hours and minutes:
-            return f"{hours} h {minutes} min"
-        return f"{hours} h" if hours else f"{minutes} min"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float):
-        return f"{value:g} m"
-    return f"{value}%"  # min_stay_percent, the one whole number
-
-
 def rule_rows(version: PolicyVersion) -> list[RuleRow]:
     rows = []
     for name, meaning in RULES:
         label = str(PolicyVersion._meta.get_field(name).verbose_name)
-        rows.append(RuleRow(name, label[:1].upper() + label[1:], rule_value(getattr(version, name)), meaning))
+        rows.append(RuleRow(name, label[:1].upper() + label[1:], rule_in_words(getattr(version, name)), meaning))
     return rows
 
 
