@@ -34,8 +34,8 @@ LOOK_AHEAD = dt.timedelta(days=14)
 RECENT_MEETINGS = 20
 RECENT_SESSIONS = 200
 
-# What the current period is called on the phone ("This week: 2 of 3 meetings.").
-PERIOD_WORDS = {Period.WEEK: "This week", Period.MONTH: "This month", Period.WHOLE: "So far"}
+# What a mandate's current period is called ("2 of 3 this week"; on the phone "This week: ...").
+PERIOD_WORDS = {Period.WEEK: "this week", Period.MONTH: "this month", Period.WHOLE: "so far"}
 # Whose requirement a running period is ("this week's requirement").
 PERIOD_OWNER = {Period.WEEK: "this week's", Period.MONTH: "this month's"}
 
@@ -49,14 +49,21 @@ def long_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
+def period_name(mandate: Mandate) -> str:
+    """'this week', 'this month', 'so far', 'in the last 30 days': the current period, as staff
+    pages and the phone name it."""
+    if mandate.period == Period.ROLLING:
+        return f"in the last {mandate.rolling_days} days"
+    return PERIOD_WORDS[Period(mandate.period)]
+
+
 def period_words(mandate: Mandate, current: PeriodView) -> str:
     """'This week', 'This month', 'So far', 'In the last 30 days' (a rolling window that started
     with the mandate: 'So far')."""
-    if mandate.period == Period.ROLLING:
-        if current.starts_on == mandate.starts_on:
-            return "So far"
-        return f"In the last {mandate.rolling_days} days"
-    return PERIOD_WORDS[Period(mandate.period)]
+    if mandate.period == Period.ROLLING and current.starts_on == mandate.starts_on:
+        return "So far"
+    name = period_name(mandate)
+    return name[:1].upper() + name[1:]
 
 
 def summary(mandate: Mandate, current: PeriodView | None, today: dt.date) -> str:

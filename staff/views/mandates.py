@@ -23,6 +23,7 @@ from core.pagination import CappedPaginator
 from mandates import services
 from mandates.counting import qualifying
 from mandates.models import Mandate, Period
+from mandates.progress import period_name
 from mandates.queries import PeriodView, compliance_of, current_periods, with_status
 from mandates.services import MandateError
 from staff.caseloads import caseload_for
@@ -36,25 +37,13 @@ VIEW, ADD, CHANGE, DELETE = (
 )
 PAGE_SIZE = 50
 
+
 # How the running period is named in "2 of 3 this week, on track".
-PERIOD_WORDS = {
-    Period.WEEK: "this week",
-    Period.MONTH: "this month",
-    Period.WHOLE: "so far",
-}
-
-
-def period_words(mandate: Mandate) -> str:
-    if mandate.period == Period.ROLLING:
-        return f"in the last {mandate.rolling_days} days"
-    return PERIOD_WORDS[Period(mandate.period)]
-
-
 def current_words(mandate: Mandate, current: PeriodView | None, status: str | None = None) -> str:
     """The mandate now, in words: "2 of 3 this week, on track"; when no period runs, whether it
     has not started or is over."""
     if current is not None:
-        return f"{current.attended} of {current.required} {period_words(mandate)}, {current.status.label.lower()}"
+        return f"{current.attended} of {current.required} {period_name(mandate)}, {current.status.label.lower()}"
     today = timezone.localdate(timezone.now(), mandate.zone)
     if today < mandate.starts_on:
         return f"Starts {mandate.starts_on:%-d %b %Y}"
