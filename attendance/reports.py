@@ -275,7 +275,7 @@ def build_report(contact: Contact, period: Period, generated_by: str) -> Attenda
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def _at_place(value: dt.datetime | None, zone: str) -> str:
+def at_place(value: dt.datetime | None, zone: str) -> str:
     """ISO 8601 in the place's local time with its UTC offset: 2026-12-03T19:02:00-05:00."""
     return timezone.localtime(value, zoneinfo.ZoneInfo(zone)).isoformat(timespec="seconds") if value else ""
 
@@ -313,16 +313,16 @@ def csv_cells(contact: Contact, row: ReportRow) -> list[str]:
         contact.full_name,
         contact.email,
         row.session_id,
-        _at_place(row.started_at, row.time_zone),
+        at_place(row.started_at, row.time_zone),
         row.time_zone,
         row.place,
         row.address,
-        _at_place(row.occurrence_start, row.time_zone),
-        _at_place(row.occurrence_end, row.time_zone),
-        _at_place(row.check_in_at, row.time_zone),
-        _at_place(row.check_in_received_at, row.time_zone),
-        _at_place(row.check_out_at, row.time_zone),
-        _at_place(row.check_out_received_at, row.time_zone),
+        at_place(row.occurrence_start, row.time_zone),
+        at_place(row.occurrence_end, row.time_zone),
+        at_place(row.check_in_at, row.time_zone),
+        at_place(row.check_in_received_at, row.time_zone),
+        at_place(row.check_out_at, row.time_zone),
+        at_place(row.check_out_received_at, row.time_zone),
         minutes,
         scheduled,
         row.verification,

@@ -2,7 +2,6 @@
 (mandates.court_report.issue records it), then read the issued report as HTML, PDF or CSV,
 each drawn from its stored content, so all three say what its digest covers."""
 
-import zoneinfo
 from collections.abc import Iterator
 
 from django import forms
@@ -10,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from attendance.reports import at_place
 from core.csv_files import Cell, csv_file
 from core.decorators import staff_view
 from mandates.court_report import ReportError, default_dates, document, document_context, issue
@@ -112,11 +112,6 @@ CSV_HEADER = [
 ]
 
 
-def _local(value: object, zone: str) -> str:
-    """ISO 8601 in the meeting's local time with its offset: 2026-12-03T19:02:00-08:00."""
-    return value.astimezone(zoneinfo.ZoneInfo(zone)).isoformat() if value else ""
-
-
 def csv_rows(report: CourtReport) -> Iterator[list[Cell]]:
     """The header block (what the report is), a blank line, the column names, then one row per
     session. Moments are in each meeting's zone, with their UTC offset."""
@@ -150,12 +145,12 @@ def csv_rows(report: CourtReport) -> Iterator[list[Cell]]:
             s["meeting"],
             s["address"],
             zone,
-            _local(s["scheduled_start"], zone),
-            _local(s["scheduled_end"], zone),
-            _local(s["check_in"], zone),
+            at_place(s["scheduled_start"], zone),
+            at_place(s["scheduled_end"], zone),
+            at_place(s["check_in"], zone),
             s["check_in_position"],
-            _local(s["check_out"], zone),
-            _local(s["ended"], zone),
+            at_place(s["check_out"], zone),
+            at_place(s["ended"], zone),
             s["minutes_attended"],
             s["minutes_scheduled"],
             s["outcome_label"],
