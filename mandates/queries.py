@@ -134,6 +134,20 @@ def current_periods(mandates: Iterable[Mandate], now: dt.datetime | None = None)
     return found
 
 
+def last_periods(mandates: list[Mandate], now: dt.datetime) -> dict[str, PeriodView]:
+    """Each mandate's latest period to have ended before `now` (within
+    LAST_PERIOD_WINDOW), in one query."""
+    if not mandates:
+        return {}
+    ended = MandatePeriod.objects.filter(
+        mandate_id__in=[mandate.pk for mandate in mandates], ends_at__lte=now, ends_at__gt=now - LAST_PERIOD_WINDOW
+    )
+    found: dict[str, PeriodView] = {}
+    for period in ended.order_by("mandate_id", "-ends_at", "-number"):
+        found.setdefault(period.mandate_id, view_of(period, now))
+    return found
+
+
 @dataclass
 class Compliance:
     """A mandate's status with its periods at one moment (the API's compliance answer)."""

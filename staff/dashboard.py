@@ -12,8 +12,8 @@ from attendance.outcomes import Outcome
 from attendance.queries import verified, with_attendance
 from attendance.reports import local_midnight
 from contacts.models import Contact
-from mandates.models import Mandate, MandatePeriod
-from mandates.queries import LAST_PERIOD_WINDOW, PeriodView, behind, missed_last_period, view_of
+from mandates.models import Mandate
+from mandates.queries import behind, last_periods, missed_last_period
 from meetings.models import ScheduledOccurrence
 from meetings.schedule import todays_occurrences, window_is_current
 
@@ -59,20 +59,6 @@ class Overview:
     behind_count: int = 0
     missed: list[Mandate] = field(default_factory=list)
     missed_count: int = 0
-
-
-def last_periods(mandates: list[Mandate], now: dt.datetime) -> dict[str, PeriodView]:
-    """Each mandate's latest period to have ended before `now` (within
-    mandates.queries.LAST_PERIOD_WINDOW), in one query."""
-    if not mandates:
-        return {}
-    ended = MandatePeriod.objects.filter(
-        mandate_id__in=[mandate.pk for mandate in mandates], ends_at__lte=now, ends_at__gt=now - LAST_PERIOD_WINDOW
-    )
-    found: dict[str, PeriodView] = {}
-    for period in ended.order_by("mandate_id", "-ends_at", "-number"):
-        found.setdefault(period.mandate_id, view_of(period, now))
-    return found
 
 
 def mandates_needing_attention(overview: "Overview", now: dt.datetime, case_manager_id: int | None) -> None:
