@@ -36,13 +36,10 @@ def follow_zone(
     """Rebuild the periods of `instance`'s (a jurisdiction's) mandates counted in another zone."""
     if raw:
         return
-    from django.conf import settings
-
     from mandates.counting import recount_all
     from mandates.models import Mandate
 
-    zone = instance.time_zone or settings.TIME_ZONE
-    stale = Mandate.objects.using(using).filter(jurisdiction_id=instance.pk).exclude(time_zone=zone)
+    stale = Mandate.objects.using(using).filter(jurisdiction_id=instance.pk).exclude(time_zone=instance.zone.key)
     recount_all(list(stale.values_list("pk", flat=True)), using)
 
 

@@ -18,7 +18,6 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -84,16 +83,12 @@ def _local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def zone_of(mandate: Mandate) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(mandate.jurisdiction.time_zone or settings.TIME_ZONE)
-
-
 def regenerate(mandate: Mandate, using: str = DEFAULT_DB_ALIAS) -> None:
     """Rebuild `mandate`'s periods from its dates, requirement and zone, then count them. Runs in
     a transaction, with the mandate locked."""
     with transaction.atomic(using=using):
         locked = _lock(mandate.pk, using)
-        zone = zone_of(locked)
+        zone = locked.jurisdiction.zone
         locked.time_zone = str(zone.key)
         found = spans(
             locked.period,

@@ -25,11 +25,6 @@ class Period(models.TextChoices):
     ROLLING = "rolling", "in any rolling window of days"
 
 
-class MandateQuerySet(models.QuerySet):
-    def running_on(self, day: dt.date) -> "MandateQuerySet":
-        return self.filter(starts_on__lte=day, ends_on__gte=day)
-
-
 class MandateKind(models.Model):
     """A kind of meeting that qualifies for a mandate (before Mandate: its history needs it)."""
 
@@ -124,7 +119,6 @@ class Mandate(models.Model):
     created_at = created_at_field()
     updated_at = updated_at_field()
 
-    objects = MandateQuerySet.as_manager()
     history = audit_trail(m2m_fields=[meeting_kinds, meetings])
 
     class Meta:
@@ -155,7 +149,8 @@ class Mandate(models.Model):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone or self.jurisdiction.time_zone or settings.TIME_ZONE)
+        """The zone its periods were counted in (its jurisdiction's when they were built)."""
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else self.jurisdiction.zone
 
     @property
     def last_day(self) -> dt.date:

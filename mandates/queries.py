@@ -162,10 +162,6 @@ class Compliance:
     # Every period, a rolling mandate's every window included (`periods` holds its worst).
     all_periods: list[PeriodView] = field(default_factory=list)
 
-    @property
-    def total_attended(self) -> int:
-        return len(self.counted)
-
 
 def compliance_of(mandate: Mandate, now: dt.datetime | None = None) -> Compliance:
     """`mandate`'s status, periods (with the sessions counted in each), and the contact's other
