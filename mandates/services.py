@@ -116,12 +116,7 @@ def create(contact: Contact, terms: Terms, *, by: AbstractBaseUser | None) -> Ma
     check(terms)
     with transaction.atomic():
         mandate = Mandate(contact=contact, created_by=by)
-        _apply(mandate, terms)
-        if by is not None:
-            mandate._history_user = by
-        mandate.save()
-        _set_links(mandate, terms)
-        regenerate(mandate)
+        _write(mandate, terms, by)
     return mandate
 
 
@@ -135,12 +130,7 @@ def change(mandate: Mandate, terms: Terms, *, by: AbstractBaseUser | None) -> Ma
             raise MandateError("invalid_dates", "It ended early after that date.", "ends_on")
         if locked.ended_on is not None and terms.starts_on > locked.ended_on:
             raise MandateError("invalid_dates", "It ended early before that date.", "starts_on")
-        _apply(locked, terms)
-        if by is not None:
-            locked._history_user = by
-        locked.save()
-        _set_links(locked, terms)
-        regenerate(locked)
+        _write(locked, terms, by)
     return locked
 
 
@@ -193,6 +183,17 @@ def delete(mandate: Mandate, *, by: AbstractBaseUser) -> None:
         MandateMeeting.objects.filter(mandate=locked).delete()
         locked._history_user = by
         locked.delete()
+
+
+def _write(mandate: Mandate, terms: Terms, by: AbstractBaseUser | None) -> None:
+    """Save `terms` on `mandate` (its history naming `by`), its qualifying kinds and meetings,
+    and rebuild its periods; inside the caller's transaction."""
+    _apply(mandate, terms)
+    if by is not None:
+        mandate._history_user = by
+    mandate.save()
+    _set_links(mandate, terms)
+    regenerate(mandate)
 
 
 def _apply(mandate: Mandate, terms: Terms) -> None:
